@@ -1,0 +1,50 @@
+"""Development sessions: tests, lint, typecheck, i18n."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = ["3.11"]
+LOCALES = ["en_US", "pt_BR"]
+CATALOG_DIR = "src/aspectfile_core/locale"
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite; PostgreSQL and MariaDB must be reachable (see .ci/run)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Check style with ruff."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", "src", "tests", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """Type-check the package with mypy --strict."""
+    session.install("-e", ".[all]", "mypy>=1.11", "types-openpyxl")
+    session.run("mypy", "--strict", "src/aspectfile_core")
+
+
+@nox.session(python=PYTHON)
+def i18n(session: nox.Session) -> None:
+    """Extract messages, update the en_US and pt_BR catalogs and compile them."""
+    session.install("Babel>=2.14")
+    pot = f"{CATALOG_DIR}/aspectfile_core.pot"
+    session.run(
+        "pybabel", "extract", "-F", "babel.cfg", "-k", "N_", "--no-location", "--sort-output",
+        "--project", "aspectfile-core", "-o", pot, "src/aspectfile_core",
+    )
+    for locale in LOCALES:
+        session.run(
+            "pybabel", "update", "-i", pot, "-d", CATALOG_DIR, "-D", "aspectfile_core",
+            "-l", locale, "--no-fuzzy-matching", "--ignore-obsolete",
+        )
+    session.run("pybabel", "compile", "-d", CATALOG_DIR, "-D", "aspectfile_core", "--statistics")

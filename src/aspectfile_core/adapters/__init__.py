@@ -1,0 +1,1 @@
+"""Implementations of the ports: SQL databases, memory, fsspec filesystems, the system clock."""

@@ -1,0 +1,1150 @@
+"""The batch repository on SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from aspectfile_core.adapters.sql.engine import READ_ONLY
+from aspectfile_core.adapters.sql.tables import DEFAULT_TABLES, Tables
+from aspectfile_core.domain.errors import (
+    BatchBusy,
+    BatchNotFound,
+    ConfigurationError,
+    IllegalTransition,
+    LeaseLost,
+    SchemaNotFound,
+    TransientError,
+)
+from aspectfile_core.domain.model import (
+    LEASE_EXPIRED_MESSAGE,
+    AddResult,
+    Attempt,
+    Batch,
+    BatchSummary,
+    Contact,
+    Lead,
+    LeadCounts,
+    LeadFailure,
+    LeadWarning,
+    Page,
+    StoredSchema,
+)
+from aspectfile_core.domain.status import (
+    BatchStatus,
+    LeadStatus,
+    batch_sources,
+    check_batch_transition,
+    check_reprocess,
+    lead_sources,
+)
+from aspectfile_core.ports import (
+    BatchFilter,
+    FileTarget,
+    LeadRow,
+    RenderOutcome,
+    StoredFile,
+    frozen_target,
+)
+from aspectfile_core.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+LOOKUP_CHUNK = 500
+"""Ids per IN (...) list; keeps every statement well under each driver's parameter limit."""
+
+DEADLOCK_RETRIES = 5
+"""Times a transaction is rerun after the database chose it as a deadlock victim."""
+
+_DEADLOCK_CODES = {1213, 1205, "40P01", "40001"}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+class SqlBatchRepository:
+    """A :class:`~aspectfile_core.ports.BatchRepository` on one SQLAlchemy engine.
+
+    Every public method runs in its own transaction. Database errors are
+    translated here: lost connections and deadlocks that persist become
+    :class:`TransientError`; missing tables become :class:`ConfigurationError`.
+    """
+
+    def __init__(self, engine: sa.Engine, tables: Tables = DEFAULT_TABLES) -> None:
+        self.engine = engine
+        self.tables = tables
+        dialect = engine.dialect.name
+        self._skip_locked = dialect in ("postgresql", "mysql", "mariadb")
+
+    # Setup
+
+    def create_tables(self) -> None:
+        """Create any missing table; a no-op when they all exist."""
+        with self._errors():
+            self.tables.metadata.create_all(self.engine)
+
+    # Transactions and error translation
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sa.exc.OperationalError as error:
+            if _is_missing_table(error):
+                raise _tables_missing(error) from error
+            raise TransientError(f"database unavailable: {_describe(error)}") from error
+        except sa.exc.ProgrammingError as error:
+            if _is_missing_table(error):
+                raise _tables_missing(error) from error
+            raise
+        except sa.exc.InterfaceError as error:
+            raise TransientError(f"database connection failed: {_describe(error)}") from error
+
+    def _write(self, work: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run ``work(connection, ...)`` in a write transaction, rerunning it after a deadlock."""
+        for attempt in range(1, DEADLOCK_RETRIES + 1):
+            try:
+                with self._errors(), self.engine.begin() as connection:
+                    return work(connection, *args, **kwargs)
+            except TransientError as error:
+                if not _is_deadlock(error.__cause__) or attempt == DEADLOCK_RETRIES:
+                    raise
+                logger.info(
+                    "AspectFile: transaction chosen as deadlock victim; rerunning (%s of %s)",
+                    attempt,
+                    DEADLOCK_RETRIES,
+                    extra={"action": "deadlock_retry"},
+                )
+                time.sleep(0.01 * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self._errors(), self.engine.connect() as connection:
+            connection = connection.execution_options(**READ_ONLY)
+            with connection.begin():
+                yield connection
+
+    # Contacts
+
+    def add_contacts(
+        self,
+        *,
+        campaign_id: int,
+        event_id: int,
+        schema_name: str,
+        bucket: str,
+        contacts: Sequence[Contact],
+        now: dt.datetime,
+        max_leads_per_batch: int | None = None,
+    ) -> AddResult:
+        result: AddResult = self._write(
+            self._add_contacts,
+            campaign_id,
+            event_id,
+            schema_name,
+            bucket,
+            contacts,
+            now,
+            max_leads_per_batch,
+        )
+        return result
+
+    def _add_contacts(
+        self,
+        connection: sa.Connection,
+        campaign_id: int,
+        event_id: int,
+        schema_name: str,
+        bucket: str,
+        contacts: Sequence[Contact],
+        now: dt.datetime,
+        max_leads_per_batch: int | None,
+    ) -> AddResult:
+        unique: dict[str, Contact] = {}
+        duplicates = 0
+        for contact in contacts:
+            if contact.lead_id in unique:
+                duplicates += 1
+            else:
+                unique[contact.lead_id] = contact
+
+        batch_id, size, created = self._open_batch(
+            connection, campaign_id, event_id, schema_name, bucket, now
+        )
+        if not created and unique:
+            present = self._present_lead_ids(connection, batch_id, list(unique))
+            duplicates += len(present)
+            for lead_id in present:
+                del unique[lead_id]
+
+        pending = list(unique.values())
+        touched: list[int] = []
+        while pending:
+            room = len(pending) if max_leads_per_batch is None else max_leads_per_batch - size
+            if room <= 0:
+                self._seal(connection, batch_id, now)
+                batch_id, size, _ = self._open_batch(
+                    connection, campaign_id, event_id, schema_name, bucket, now
+                )
+                continue
+            portion, pending = pending[:room], pending[room:]
+            self._insert_leads(connection, batch_id, portion, now)
+            size += len(portion)
+            touched.append(batch_id)
+
+        if max_leads_per_batch is not None and size >= max_leads_per_batch:
+            self._seal(connection, batch_id, now)
+        if created and not touched:
+            connection.execute(sa.delete(self.tables.batches).where(self.tables.batches.c.id == batch_id))
+
+        return AddResult(added=len(unique), duplicates=duplicates, batch_ids=tuple(touched))
+
+    def _open_batch(
+        self,
+        connection: sa.Connection,
+        campaign_id: int,
+        event_id: int,
+        schema_name: str,
+        bucket: str,
+        now: dt.datetime,
+    ) -> tuple[int, int, bool]:
+        """Return (id, lead count, created) of the open batch, creating it when there is none."""
+        batches = self.tables.batches
+        query = sa.select(batches.c.id, batches.c.schema_name, batches.c.bucket).where(
+            batches.c.campaign_id == campaign_id,
+            batches.c.event_id == event_id,
+            batches.c.open_slot == 1,
+        )
+        if self._skip_locked:
+            query = query.with_for_update()
+        row = connection.execute(query).first()
+        if row is not None and (row.schema_name, row.bucket) == (schema_name, bucket):
+            return row.id, self._lead_count(connection, row.id), False
+        if row is not None:
+            # The campaign step now uses another schema or bucket: the old batch
+            # keeps its leads and settings, new contacts start a new batch.
+            self._seal(connection, row.id, now)
+
+        values = {
+            "status": BatchStatus.PENDING.value,
+            "schema_name": schema_name,
+            "campaign_id": campaign_id,
+            "event_id": event_id,
+            "bucket": bucket,
+            "open_slot": 1,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            with connection.begin_nested():
+                inserted = connection.execute(sa.insert(batches).values(**values))
+        except sa.exc.IntegrityError:
+            # Another transaction opened the batch first; use theirs.
+            row = connection.execute(query).first()
+            if row is None:
+                raise
+            return row.id, self._lead_count(connection, row.id), False
+        primary_key = inserted.inserted_primary_key
+        assert primary_key is not None
+        return int(primary_key[0]), 0, True
+
+    def _seal(self, connection: sa.Connection, batch_id: int, now: dt.datetime) -> None:
+        batches = self.tables.batches
+        connection.execute(
+            sa.update(batches).where(batches.c.id == batch_id).values(open_slot=None, updated_at=now)
+        )
+
+    def _lead_count(self, connection: sa.Connection, batch_id: int) -> int:
+        leads = self.tables.leads
+        count = connection.scalar(
+            sa.select(sa.func.count()).select_from(leads).where(leads.c.batch_id == batch_id)
+        )
+        return int(count or 0)
+
+    def _present_lead_ids(
+        self, connection: sa.Connection, batch_id: int, lead_ids: list[str]
+    ) -> set[str]:
+        leads = self.tables.leads
+        present: set[str] = set()
+        for start in range(0, len(lead_ids), LOOKUP_CHUNK):
+            chunk = lead_ids[start : start + LOOKUP_CHUNK]
+            present.update(
+                connection.scalars(
+                    sa.select(leads.c.lead_id).where(
+                        leads.c.batch_id == batch_id, leads.c.lead_id.in_(chunk)
+                    )
+                )
+            )
+        return present
+
+    def _insert_leads(
+        self,
+        connection: sa.Connection,
+        batch_id: int,
+        contacts: Sequence[Contact],
+        now: dt.datetime,
+    ) -> None:
+        pending = LeadStatus.PENDING.value
+        connection.execute(
+            sa.insert(self.tables.leads),
+            [
+                {
+                    "batch_id": batch_id,
+                    "lead_id": contact.lead_id,
+                    "status": pending,
+                    "fields": _dumps(dict(contact.fields)),
+                    "created_at": now,
+                }
+                for contact in contacts
+            ],
+        )
+
+    # Workers
+
+    def claim(
+        self, *, owner: str, now: dt.datetime, lease_expires_at: dt.datetime, limit: int
+    ) -> list[Batch]:
+        claimed: list[Batch] = self._write(self._claim, owner, now, lease_expires_at, limit)
+        return claimed
+
+    def _claim(
+        self,
+        connection: sa.Connection,
+        owner: str,
+        now: dt.datetime,
+        lease_expires_at: dt.datetime,
+        limit: int,
+    ) -> list[Batch]:
+        batches = self.tables.batches
+        check_batch_transition(None, BatchStatus.PENDING, BatchStatus.GENERATING)
+        due_at = sa.func.coalesce(batches.c.next_attempt_at, batches.c.created_at)
+        query = (
+            sa.select(batches.c.id)
+            .where(
+                batches.c.status == BatchStatus.PENDING.value,
+                sa.or_(batches.c.next_attempt_at.is_(None), batches.c.next_attempt_at <= now),
+            )
+            .order_by(due_at, batches.c.id)
+            .limit(limit)
+        )
+        if self._skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        ids = list(connection.scalars(query))
+        if not ids:
+            return []
+
+        connection.execute(
+            sa.update(batches)
+            .where(batches.c.id.in_(ids), batches.c.status == BatchStatus.PENDING.value)
+            .values(
+                status=BatchStatus.GENERATING.value,
+                open_slot=None,
+                attempts=batches.c.attempts + 1,
+                lease_owner=owner,
+                lease_expires_at=lease_expires_at,
+                next_attempt_at=None,
+                updated_at=now,
+            )
+        )
+        rows = connection.execute(
+            sa.select(batches).where(batches.c.id.in_(ids), batches.c.lease_owner == owner)
+            .order_by(batches.c.id)
+        ).all()
+        connection.execute(
+            sa.insert(self.tables.attempts),
+            [
+                {"batch_id": row.id, "number": row.attempts, "worker": owner, "started_at": now}
+                for row in rows
+            ],
+        )
+        order = {batch_id: index for index, batch_id in enumerate(ids)}
+        return sorted((_batch(row) for row in rows), key=lambda batch: order[batch.id])
+
+    def _change_owned(
+        self,
+        connection: sa.Connection,
+        batch_id: int,
+        owner: str,
+        to_state: BatchStatus | None,
+        values: Mapping[str, Any],
+    ) -> None:
+        """Update a claimed batch only if *owner* still holds it and the move is legal."""
+        batches = self.tables.batches
+        sources = (
+            batch_sources(to_state) if to_state is not None
+            else frozenset({BatchStatus.GENERATING, BatchStatus.UPLOADING})
+        )
+        claimed_states = {BatchStatus.GENERATING.value, BatchStatus.UPLOADING.value}
+        allowed = [state.value for state in sources if state.value in claimed_states]
+        changed = connection.execute(
+            sa.update(batches)
+            .where(
+                batches.c.id == batch_id,
+                batches.c.lease_owner == owner,
+                batches.c.status.in_(allowed),
+            )
+            .values(**values)
+        ).rowcount
+        if changed == 1:
+            return
+
+        row = connection.execute(
+            sa.select(batches.c.status, batches.c.lease_owner).where(batches.c.id == batch_id)
+        ).first()
+        if row is None:
+            raise BatchNotFound(batch_id)
+        if row.lease_owner != owner:
+            raise LeaseLost(batch_id, owner)
+        if to_state is not None:
+            check_batch_transition(batch_id, BatchStatus(row.status), to_state)
+        raise IllegalTransition(batch_id, row.status, to_state.value if to_state else row.status)
+
+    def renew_lease(self, batch_id: int, *, owner: str, lease_expires_at: dt.datetime) -> None:
+        self._write(
+            self._change_owned, batch_id, owner, None, {"lease_expires_at": lease_expires_at}
+        )
+
+    def set_file_target(self, batch_id: int, *, owner: str, target: FileTarget) -> FileTarget:
+        result: FileTarget = self._write(self._set_file_target, batch_id, owner, target)
+        return result
+
+    def _set_file_target(
+        self, connection: sa.Connection, batch_id: int, owner: str, target: FileTarget
+    ) -> FileTarget:
+        batch = self._load(connection, batch_id)
+        frozen = frozen_target(batch)
+        if frozen is not None:
+            return frozen
+        self._change_owned(
+            connection,
+            batch_id,
+            owner,
+            None,
+            {
+                "schema_version": target.schema_version,
+                "file_sequence": target.file_sequence,
+                "file_name": target.file_name,
+                "file_path": target.file_path,
+                "generated_at": target.generated_at,
+            },
+        )
+        return target
+
+    def next_file_sequence(self, schema_name: str) -> int:
+        sequence: int = self._write(self._next_file_sequence, schema_name)
+        return sequence
+
+    def _next_file_sequence(self, connection: sa.Connection, schema_name: str) -> int:
+        schemas = self.tables.schemas
+        changed = connection.execute(
+            sa.update(schemas)
+            .where(schemas.c.name == schema_name)
+            .values(file_sequence=schemas.c.file_sequence + 1)
+        ).rowcount
+        if changed != 1:
+            raise SchemaNotFound(schema_name)
+        return int(
+            connection.scalar(sa.select(schemas.c.file_sequence).where(schemas.c.name == schema_name))
+        )
+
+    def count_leads(self, batch_id: int, status: LeadStatus | None = None) -> int:
+        leads = self.tables.leads
+        query = sa.select(sa.func.count()).select_from(leads).where(leads.c.batch_id == batch_id)
+        if status is not None:
+            query = query.where(leads.c.status == status.value)
+        with self._read() as connection:
+            self._load(connection, batch_id)
+            return int(connection.scalar(query) or 0)
+
+    def iter_pending_leads(self, batch_id: int, *, chunk_size: int) -> Iterator[Sequence[LeadRow]]:
+        leads = self.tables.leads
+        query = (
+            sa.select(leads.c.lead_id, leads.c.fields)
+            .where(leads.c.batch_id == batch_id, leads.c.status == LeadStatus.PENDING.value)
+            .order_by(leads.c.id)
+        )
+        loads = json.loads
+        with self._errors(), self.engine.connect() as connection:
+            connection = connection.execution_options(
+                stream_results=True, yield_per=chunk_size, **READ_ONLY
+            )
+            with connection.begin():
+                result = connection.execute(query)
+                for partition in result.partitions(chunk_size):
+                    yield [(lead_id, loads(fields)) for lead_id, fields in partition]
+
+    def mark_uploading(
+        self, batch_id: int, *, owner: str, outcome: RenderOutcome, now: dt.datetime
+    ) -> None:
+        self._write(self._mark_uploading, batch_id, owner, outcome, now)
+
+    def _mark_uploading(
+        self,
+        connection: sa.Connection,
+        batch_id: int,
+        owner: str,
+        outcome: RenderOutcome,
+        now: dt.datetime,
+    ) -> None:
+        self._change_owned(
+            connection,
+            batch_id,
+            owner,
+            BatchStatus.UPLOADING,
+            {
+                "status": BatchStatus.UPLOADING.value,
+                "record_count": outcome.record_count,
+                "updated_at": now,
+            },
+        )
+        self._record_failures(connection, batch_id, outcome.failures)
+        self._record_warnings(connection, batch_id, outcome.warnings)
+
+    def _record_failures(
+        self, connection: sa.Connection, batch_id: int, failures: Mapping[str, LeadFailure]
+    ) -> None:
+        if not failures:
+            return
+        leads = self.tables.leads
+        statement = (
+            sa.update(leads)
+            .where(
+                leads.c.batch_id == sa.bindparam("b_batch_id"),
+                leads.c.lead_id == sa.bindparam("b_lead_id"),
+                leads.c.status.in_([s.value for s in lead_sources(LeadStatus.FAILED)]),
+            )
+            .values(
+                status=LeadStatus.FAILED.value,
+                reason_code=sa.bindparam("b_code"),
+                reason_message=sa.bindparam("b_message"),
+                reason_field=sa.bindparam("b_field"),
+                reason_value=sa.bindparam("b_value"),
+            )
+        )
+        connection.execute(
+            statement,
+            [
+                {
+                    "b_batch_id": batch_id,
+                    "b_lead_id": lead_id,
+                    "b_code": failure.code,
+                    "b_message": failure.message,
+                    "b_field": failure.field,
+                    "b_value": failure.value,
+                }
+                for lead_id, failure in failures.items()
+            ],
+        )
+
+    def _record_warnings(
+        self,
+        connection: sa.Connection,
+        batch_id: int,
+        warnings: Mapping[str, Sequence[LeadWarning]],
+    ) -> None:
+        if not warnings:
+            return
+        leads = self.tables.leads
+        statement = (
+            sa.update(leads)
+            .where(
+                leads.c.batch_id == sa.bindparam("b_batch_id"),
+                leads.c.lead_id == sa.bindparam("b_lead_id"),
+            )
+            .values(warnings=sa.bindparam("b_warnings"))
+        )
+        connection.execute(
+            statement,
+            [
+                {
+                    "b_batch_id": batch_id,
+                    "b_lead_id": lead_id,
+                    "b_warnings": _dumps(
+                        [{"code": w.code, "message": w.message, "field": w.field} for w in items]
+                    ),
+                }
+                for lead_id, items in warnings.items()
+                if items
+            ],
+        )
+
+    def mark_uploaded(
+        self, batch_id: int, *, owner: str, stored: StoredFile, now: dt.datetime
+    ) -> None:
+        self._write(self._mark_uploaded, batch_id, owner, stored, now)
+
+    def _mark_uploaded(
+        self,
+        connection: sa.Connection,
+        batch_id: int,
+        owner: str,
+        stored: StoredFile,
+        now: dt.datetime,
+    ) -> None:
+        self._change_owned(
+            connection,
+            batch_id,
+            owner,
+            BatchStatus.UPLOADED,
+            {
+                "status": BatchStatus.UPLOADED.value,
+                "file_url": stored.path,
+                "file_size": stored.size,
+                "file_sha256": stored.sha256,
+                "uploaded_at": now,
+                "error_message": None,
+                "lease_owner": None,
+                "lease_expires_at": None,
+                "updated_at": now,
+            },
+        )
+        leads = self.tables.leads
+        connection.execute(
+            sa.update(leads)
+            .where(leads.c.batch_id == batch_id, leads.c.status == LeadStatus.PENDING.value)
+            .values(status=LeadStatus.GENERATED.value)
+        )
+        self._close_attempt(connection, batch_id, now, "uploaded", None)
+
+    def release_for_retry(
+        self,
+        batch_id: int,
+        *,
+        owner: str,
+        error: str,
+        next_attempt_at: dt.datetime,
+        now: dt.datetime,
+    ) -> None:
+        self._write(self._release, batch_id, owner, error, next_attempt_at, now)
+
+    def _release(
+        self,
+        connection: sa.Connection,
+        batch_id: int,
+        owner: str,
+        error: str,
+        next_attempt_at: dt.datetime,
+        now: dt.datetime,
+    ) -> None:
+        self._change_owned(
+            connection,
+            batch_id,
+            owner,
+            BatchStatus.PENDING,
+            {
+                "status": BatchStatus.PENDING.value,
+                "error_message": error,
+                "next_attempt_at": next_attempt_at,
+                "lease_owner": None,
+                "lease_expires_at": None,
+                "record_count": None,
+                "updated_at": now,
+            },
+        )
+        self._reset_leads(connection, batch_id)
+        self._close_attempt(connection, batch_id, now, "retry", error)
+
+    def fail(
+        self,
+        batch_id: int,
+        *,
+        owner: str,
+        error: str,
+        now: dt.datetime,
+        failures: Mapping[str, LeadFailure] | None = None,
+    ) -> None:
+        self._write(self._fail, batch_id, owner, error, now, failures or {})
+
+    def _fail(
+        self,
+        connection: sa.Connection,
+        batch_id: int,
+        owner: str,
+        error: str,
+        now: dt.datetime,
+        failures: Mapping[str, LeadFailure],
+    ) -> None:
+        self._change_owned(
+            connection,
+            batch_id,
+            owner,
+            BatchStatus.FAILED,
+            {
+                "status": BatchStatus.FAILED.value,
+                "error_message": error,
+                "lease_owner": None,
+                "lease_expires_at": None,
+                "updated_at": now,
+            },
+        )
+        self._record_failures(connection, batch_id, failures)
+        self._close_attempt(connection, batch_id, now, "failed", error)
+
+    def rescue_expired(
+        self, *, now: dt.datetime, max_attempts: int, next_attempt_at: dt.datetime
+    ) -> list[int]:
+        rescued: list[int] = self._write(self._rescue_expired, now, max_attempts, next_attempt_at)
+        return rescued
+
+    def _rescue_expired(
+        self,
+        connection: sa.Connection,
+        now: dt.datetime,
+        max_attempts: int,
+        next_attempt_at: dt.datetime,
+    ) -> list[int]:
+        batches = self.tables.batches
+        claimed = [BatchStatus.GENERATING.value, BatchStatus.UPLOADING.value]
+        query = sa.select(batches.c.id, batches.c.attempts, batches.c.status).where(
+            batches.c.status.in_(claimed), batches.c.lease_expires_at <= now
+        )
+        if self._skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        rows = connection.execute(query).all()
+
+        rescued = []
+        for row in rows:
+            exhausted = row.attempts >= max_attempts
+            target = BatchStatus.FAILED if exhausted else BatchStatus.PENDING
+            check_batch_transition(row.id, BatchStatus(row.status), target)
+            changed = connection.execute(
+                sa.update(batches)
+                .where(
+                    batches.c.id == row.id,
+                    batches.c.status.in_(claimed),
+                    batches.c.lease_expires_at <= now,
+                )
+                .values(
+                    status=target.value,
+                    error_message=LEASE_EXPIRED_MESSAGE,
+                    next_attempt_at=None if exhausted else next_attempt_at,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    record_count=None,
+                    updated_at=now,
+                )
+            ).rowcount
+            if changed != 1:
+                continue
+            self._reset_leads(connection, row.id)
+            self._close_attempt(connection, row.id, now, "lost", LEASE_EXPIRED_MESSAGE)
+            rescued.append(row.id)
+        return rescued
+
+    def _reset_leads(self, connection: sa.Connection, batch_id: int) -> None:
+        leads = self.tables.leads
+        connection.execute(
+            sa.update(leads)
+            .where(
+                leads.c.batch_id == batch_id,
+                leads.c.status.in_([s.value for s in lead_sources(LeadStatus.PENDING)]),
+            )
+            .values(
+                status=LeadStatus.PENDING.value,
+                reason_code=None,
+                reason_message=None,
+                reason_field=None,
+                reason_value=None,
+                warnings=None,
+            )
+        )
+
+    def _close_attempt(
+        self,
+        connection: sa.Connection,
+        batch_id: int,
+        now: dt.datetime,
+        outcome: str,
+        error: str | None,
+    ) -> None:
+        attempts = self.tables.attempts
+        connection.execute(
+            sa.update(attempts)
+            .where(attempts.c.batch_id == batch_id, attempts.c.ended_at.is_(None))
+            .values(ended_at=now, outcome=outcome, error=error)
+        )
+
+    # Operators
+
+    def reprocess(self, batch_id: int, *, now: dt.datetime, force: bool = False) -> Batch:
+        batch: Batch = self._write(self._reprocess, batch_id, now, force)
+        return batch
+
+    def _reprocess(
+        self, connection: sa.Connection, batch_id: int, now: dt.datetime, force: bool
+    ) -> Batch:
+        batch = self._load(connection, batch_id, lock=True)
+        check_reprocess(batch_id, batch.status, force=force)
+
+        batches = self.tables.batches
+        connection.execute(
+            sa.update(batches)
+            .where(batches.c.id == batch_id, batches.c.status == batch.status.value)
+            .values(
+                status=BatchStatus.PENDING.value,
+                error_message=None,
+                schema_version=None,
+                file_sequence=None,
+                file_name=None,
+                file_path=None,
+                file_url=None,
+                file_size=None,
+                file_sha256=None,
+                record_count=None,
+                generated_at=None,
+                uploaded_at=None,
+                attempts=0,
+                next_attempt_at=None,
+                updated_at=now,
+            )
+        )
+        self._reset_leads(connection, batch_id)
+        return self._load(connection, batch_id)
+
+    def delete(self, batch_id: int, *, now: dt.datetime) -> None:
+        self._write(self._delete, batch_id, now)
+
+    def _delete(self, connection: sa.Connection, batch_id: int, now: dt.datetime) -> None:
+        batch = self._load(connection, batch_id, lock=True)
+        if batch.lease_expires_at is not None and batch.lease_expires_at > now:
+            raise BatchBusy(batch_id, "delete")
+        # Leads and attempts go by ON DELETE CASCADE; deleting them explicitly
+        # first keeps the result the same on a database without foreign keys.
+        connection.execute(sa.delete(self.tables.leads).where(self.tables.leads.c.batch_id == batch_id))
+        connection.execute(
+            sa.delete(self.tables.attempts).where(self.tables.attempts.c.batch_id == batch_id)
+        )
+        connection.execute(sa.delete(self.tables.batches).where(self.tables.batches.c.id == batch_id))
+
+    def _load(self, connection: sa.Connection, batch_id: int, *, lock: bool = False) -> Batch:
+        batches = self.tables.batches
+        query = sa.select(batches).where(batches.c.id == batch_id)
+        if lock and self._skip_locked:
+            query = query.with_for_update()
+        row = connection.execute(query).first()
+        if row is None:
+            raise BatchNotFound(batch_id)
+        return _batch(row)
+
+    def get_batch(self, batch_id: int) -> BatchSummary:
+        with self._read() as connection:
+            batch = self._load(connection, batch_id)
+            counts = self._counts_for(connection, [batch_id]).get(batch_id, LeadCounts())
+            return BatchSummary(batch, counts)
+
+    def _counts_for(
+        self, connection: sa.Connection, batch_ids: Sequence[int]
+    ) -> dict[int, LeadCounts]:
+        if not batch_ids:
+            return {}
+        leads = self.tables.leads
+        rows = connection.execute(
+            sa.select(leads.c.batch_id, leads.c.status, sa.func.count())
+            .where(leads.c.batch_id.in_(batch_ids))
+            .group_by(leads.c.batch_id, leads.c.status)
+        ).all()
+        tallies: dict[int, dict[str, int]] = {}
+        for batch_id, status, count in rows:
+            tallies.setdefault(batch_id, {})[status] = count
+        return {
+            batch_id: LeadCounts(
+                pending=tally.get(LeadStatus.PENDING.value, 0),
+                generated=tally.get(LeadStatus.GENERATED.value, 0),
+                failed=tally.get(LeadStatus.FAILED.value, 0),
+            )
+            for batch_id, tally in tallies.items()
+        }
+
+    def list_batches(
+        self, *, page: int, per_page: int, filters: BatchFilter | None = None
+    ) -> Page[BatchSummary]:
+        batches = self.tables.batches
+        conditions = _filter_conditions(batches, filters or BatchFilter())
+        with self._read() as connection:
+            total = int(
+                connection.scalar(sa.select(sa.func.count()).select_from(batches).where(*conditions))
+                or 0
+            )
+            rows = connection.execute(
+                sa.select(batches)
+                .where(*conditions)
+                .order_by(batches.c.created_at.desc(), batches.c.id.desc())
+                .limit(per_page)
+                .offset((page - 1) * per_page)
+            ).all()
+            items = [_batch(row) for row in rows]
+            counts = self._counts_for(connection, [batch.id for batch in items])
+        summaries = [BatchSummary(batch, counts.get(batch.id, LeadCounts())) for batch in items]
+        return Page(items=summaries, page=page, per_page=per_page, total=total)
+
+    def list_leads(
+        self, batch_id: int, *, page: int, per_page: int, status: LeadStatus | None = None
+    ) -> Page[Lead]:
+        leads = self.tables.leads
+        conditions = [leads.c.batch_id == batch_id]
+        if status is not None:
+            conditions.append(leads.c.status == status.value)
+        with self._read() as connection:
+            self._load(connection, batch_id)
+            total = int(
+                connection.scalar(sa.select(sa.func.count()).select_from(leads).where(*conditions))
+                or 0
+            )
+            rows = connection.execute(
+                sa.select(leads)
+                .where(*conditions)
+                .order_by(leads.c.id)
+                .limit(per_page)
+                .offset((page - 1) * per_page)
+            ).all()
+        return Page(items=[_lead(row) for row in rows], page=page, per_page=per_page, total=total)
+
+    def list_attempts(self, batch_id: int) -> list[Attempt]:
+        attempts = self.tables.attempts
+        with self._read() as connection:
+            self._load(connection, batch_id)
+            rows = connection.execute(
+                sa.select(attempts)
+                .where(attempts.c.batch_id == batch_id)
+                .order_by(attempts.c.number, attempts.c.id)
+            ).all()
+        return [
+            Attempt(
+                batch_id=row.batch_id,
+                number=row.number,
+                started_at=row.started_at,
+                worker=row.worker,
+                ended_at=row.ended_at,
+                outcome=row.outcome,
+                error=row.error,
+            )
+            for row in rows
+        ]
+
+    # Schemas
+
+    def save_schema(
+        self,
+        *,
+        name: str,
+        document: str,
+        document_format: str,
+        description: str,
+        now: dt.datetime,
+    ) -> StoredSchema:
+        stored: StoredSchema = self._write(
+            self._save_schema, name, document, document_format, description, now
+        )
+        return stored
+
+    def _save_schema(
+        self,
+        connection: sa.Connection,
+        name: str,
+        document: str,
+        document_format: str,
+        description: str,
+        now: dt.datetime,
+    ) -> StoredSchema:
+        schemas = self.tables.schemas
+        query = sa.select(schemas).where(schemas.c.name == name)
+        if self._skip_locked:
+            query = query.with_for_update()
+        row = connection.execute(query).first()
+        if row is not None and row.document == document:
+            return _stored_schema(row)
+
+        values = {
+            "document": document,
+            "document_format": document_format,
+            "description": description,
+            "updated_at": now,
+        }
+        if row is None:
+            inserted = connection.execute(
+                sa.insert(schemas).values(
+                    name=name, version=1, file_sequence=0, created_at=now, **values
+                )
+            )
+            primary_key = inserted.inserted_primary_key
+            assert primary_key is not None
+            schema_id, version = int(primary_key[0]), 1
+        else:
+            schema_id, version = row.id, row.version + 1
+            connection.execute(
+                sa.update(schemas).where(schemas.c.id == schema_id).values(version=version, **values)
+            )
+
+        connection.execute(
+            sa.insert(self.tables.schema_versions).values(
+                schema_id=schema_id,
+                version=version,
+                document=document,
+                document_format=document_format,
+                description=description,
+                created_at=now,
+            )
+        )
+        return self._schema(connection, name, None)
+
+    def get_schema(self, name: str, version: int | None = None) -> StoredSchema:
+        with self._read() as connection:
+            return self._schema(connection, name, version)
+
+    def _schema(self, connection: sa.Connection, name: str, version: int | None) -> StoredSchema:
+        schemas = self.tables.schemas
+        row = connection.execute(sa.select(schemas).where(schemas.c.name == name)).first()
+        if row is None:
+            raise SchemaNotFound(name)
+        if version is None or version == row.version:
+            return _stored_schema(row)
+
+        versions = self.tables.schema_versions
+        old = connection.execute(
+            sa.select(versions).where(versions.c.schema_id == row.id, versions.c.version == version)
+        ).first()
+        if old is None:
+            raise SchemaNotFound(f"{name} version {version}")
+        return StoredSchema(
+            name=name,
+            version=old.version,
+            document=old.document,
+            document_format=old.document_format,
+            created_at=row.created_at,
+            updated_at=old.created_at,
+            description=old.description,
+        )
+
+    def list_schemas(self) -> list[StoredSchema]:
+        schemas = self.tables.schemas
+        with self._read() as connection:
+            rows = connection.execute(sa.select(schemas).order_by(schemas.c.name)).all()
+        return [_stored_schema(row) for row in rows]
+
+    def delete_schema(self, name: str) -> None:
+        self._write(self._delete_schema, name)
+
+    def _delete_schema(self, connection: sa.Connection, name: str) -> None:
+        schemas = self.tables.schemas
+        row = connection.execute(sa.select(schemas.c.id).where(schemas.c.name == name)).first()
+        if row is None:
+            raise SchemaNotFound(name)
+        versions = self.tables.schema_versions
+        connection.execute(sa.delete(versions).where(versions.c.schema_id == row.id))
+        connection.execute(sa.delete(schemas).where(schemas.c.id == row.id))
+
+
+def _filter_conditions(batches: sa.Table, filters: BatchFilter) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.status is not None:
+        conditions.append(batches.c.status == filters.status.value)
+    if filters.campaign_id is not None:
+        conditions.append(batches.c.campaign_id == filters.campaign_id)
+    if filters.schema_name is not None:
+        conditions.append(batches.c.schema_name == filters.schema_name)
+    if filters.created_from is not None:
+        conditions.append(batches.c.created_at >= filters.created_from)
+    if filters.created_before is not None:
+        conditions.append(batches.c.created_at < filters.created_before)
+    return conditions
+
+
+def _batch(row: sa.Row[Any]) -> Batch:
+    return Batch(
+        id=row.id,
+        status=BatchStatus(row.status),
+        schema_name=row.schema_name,
+        campaign_id=row.campaign_id,
+        event_id=row.event_id,
+        created_at=row.created_at,
+        bucket=row.bucket,
+        is_open=row.open_slot is not None,
+        schema_version=row.schema_version,
+        file_sequence=row.file_sequence,
+        file_name=row.file_name,
+        file_path=row.file_path,
+        file_url=row.file_url,
+        file_size=row.file_size,
+        file_sha256=row.file_sha256,
+        record_count=row.record_count,
+        generated_at=row.generated_at,
+        uploaded_at=row.uploaded_at,
+        error_message=row.error_message,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        lease_owner=row.lease_owner,
+        lease_expires_at=row.lease_expires_at,
+    )
+
+
+def _lead(row: sa.Row[Any]) -> Lead:
+    failure = None
+    if row.reason_code is not None:
+        failure = LeadFailure(
+            code=row.reason_code,
+            message=row.reason_message or "",
+            field=row.reason_field,
+            value=row.reason_value,
+        )
+    warnings = tuple(
+        LeadWarning(code=item["code"], message=item["message"], field=item.get("field"))
+        for item in (json.loads(row.warnings) if row.warnings else [])
+    )
+    return Lead(
+        batch_id=row.batch_id,
+        lead_id=row.lead_id,
+        status=LeadStatus(row.status),
+        fields=json.loads(row.fields),
+        created_at=row.created_at,
+        failure=failure,
+        warnings=warnings,
+    )
+
+
+def _stored_schema(row: sa.Row[Any]) -> StoredSchema:
+    return StoredSchema(
+        name=row.name,
+        version=row.version,
+        document=row.document,
+        document_format=row.document_format,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        description=row.description,
+    )
+
+
+def _describe(error: sa.exc.DBAPIError) -> str:
+    return redact(str(error.orig).strip().splitlines()[0] if error.orig else str(error))
+
+
+def _is_missing_table(error: sa.exc.DBAPIError) -> bool:
+    text = str(error.orig).lower()
+    return (
+        "no such table" in text
+        or ("relation" in text and "does not exist" in text)
+        or ("table" in text and "doesn't exist" in text)
+    )
+
+
+def _tables_missing(error: sa.exc.DBAPIError) -> ConfigurationError:
+    return ConfigurationError(
+        f"database tables are missing ({_describe(error)}); run 'aspectfile-run db upgrade' first"
+    )
+
+
+def _is_deadlock(error: BaseException | None) -> bool:
+    if not isinstance(error, sa.exc.DBAPIError) or error.orig is None:
+        return False
+    orig = error.orig
+    code = getattr(orig, "sqlstate", None) or (orig.args[0] if orig.args else None)
+    return code in _DEADLOCK_CODES

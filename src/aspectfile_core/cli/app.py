@@ -1,0 +1,390 @@
+"""The ``aspectfile-run`` command group, built by :func:`create_cli` in the operator's language."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+from aspectfile_core.bootstrap import Config, build_service
+from aspectfile_core.cli import output
+from aspectfile_core.cli.contacts_file import read_contacts
+from aspectfile_core.cli.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
+from aspectfile_core.domain.model import PAGE_SIZE, BatchSummary
+from aspectfile_core.domain.status import BatchStatus, LeadStatus
+from aspectfile_core.ports import BatchFilter
+from aspectfile_core.services import BatchService, ProcessReport
+
+Translate = Callable[[str], str]
+
+DEMO_SCHEMA = "sample-fixed"
+DEMO_CAMPAIGN = 1
+DEMO_EVENT = 1
+
+
+@attrs.define
+class CliState:
+    """What every command needs: the configuration, the language and a lazily built service."""
+
+    config: Config
+    locale: str
+    _service: BatchService | None = None
+
+    @property
+    def service(self) -> BatchService:
+        if self._service is None:
+            self._service = build_service(self.config)
+        return self._service
+
+
+def configure_logging(verbosity: int) -> None:
+    """Send library logs to standard error: warnings by default, more with each -v."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    package_logger = logging.getLogger("aspectfile_core")
+    package_logger.handlers[:] = [handler]
+    package_logger.setLevel(level)
+    if verbosity >= 3:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+        logging.getLogger("sqlalchemy.engine").addHandler(handler)
+
+
+def create_cli(_: Translate, locale: str) -> click.Group:
+    """Build the command group with help and messages in the language of *_*."""
+
+    @click.group(
+        help=_(
+            "Generate dialer files from campaign contacts and deliver them to a folder, "
+            "S3 or any fsspec store."
+        ),
+        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    )
+    @click.option(
+        "--database",
+        "database_url",
+        envvar="ASPECTFILE_DATABASE_URL",
+        metavar="URL",
+        help=_("Database URL (SQLAlchemy form). Default: sqlite:///aspectfile.db in the current folder."),
+    )
+    @click.option(
+        "--store",
+        "store_url",
+        envvar="ASPECTFILE_STORE_URL",
+        metavar="URL",
+        help=_("Folder or fsspec URL where files are stored. Default: ./aspectfile-files."),
+    )
+    @click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        help=_("Log more: -v for progress, -vv for debugging, -vvv adds every SQL statement."),
+    )
+    @click.option(
+        "--locale",
+        "locale_option",
+        metavar="LOCALE",
+        help=_("Language of messages: en_US or pt_BR. Default: from LC_ALL, LC_MESSAGES or LANG."),
+    )
+    @click.version_option(package_name="aspectfile-core", message="%(prog)s %(version)s")
+    @click.pass_context
+    def cli(
+        context: click.Context,
+        database_url: str | None,
+        store_url: str | None,
+        verbose: int,
+        locale_option: str | None,
+    ) -> None:
+        configure_logging(verbose)
+        config = Config.from_environment(database_url=database_url, store_url=store_url)
+        context.obj = CliState(config=config, locale=locale)
+
+    @cli.group(help=_("Manage the database."))
+    def db() -> None:
+        pass
+
+    @db.command("upgrade", help=_("Create or update the database tables."))
+    @click.pass_obj
+    def db_upgrade(state: CliState) -> None:
+        state.service.repository.create_tables()  # type: ignore[attr-defined]  # the SQL repository has create_tables
+        click.echo(_("Database is up to date."))
+
+    @cli.group(help=_("Register and inspect schemas."))
+    def schema() -> None:
+        pass
+
+    @schema.command("add", help=_("Register the schema in FILE (TOML or JSON), or store a new version of it."))
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.pass_obj
+    def schema_add(state: CliState, file: Path) -> None:
+        stored = state.service.register_schema_file(file)
+        click.echo(
+            _("Schema {name!r} registered, version {version}.").format(
+                name=stored.name, version=stored.version
+            )
+        )
+
+    @schema.command("list", help=_("List the registered schemas."))
+    @click.pass_obj
+    def schema_list(state: CliState) -> None:
+        stored = state.service.list_schemas()
+        if not stored:
+            click.echo(_("No schema registered. Add one with 'aspectfile-run schema add FILE'."))
+            return
+        rows = [
+            [item.name, str(item.version), item.document_format, output.when(item.updated_at, state.locale), item.description]
+            for item in stored
+        ]
+        click.echo(output.table([_("NAME"), _("VERSION"), _("FORMAT"), _("UPDATED"), _("DESCRIPTION")], rows))
+
+    @schema.command("show", help=_("Print the document of schema NAME."))
+    @click.argument("name")
+    @click.option("--version", "version", type=click.IntRange(min=1), help=_("An earlier version to show."))
+    @click.pass_obj
+    def schema_show(state: CliState, name: str, version: int | None) -> None:
+        stored = state.service.get_schema(name, version)
+        click.echo(
+            _("# schema {name}, version {version} ({format})").format(
+                name=stored.name, version=stored.version, format=stored.document_format
+            )
+        )
+        click.echo(stored.document.rstrip("\n"))
+
+    @cli.command(help=_("Add the contacts in FILE (CSV with a header row, or JSON Lines; - reads standard input) to the open batch of a campaign event."))
+    @click.option("--schema", "schema_name", required=True, metavar="NAME", help=_("Schema that renders the batch."))
+    @click.option("--campaign", "campaign_id", required=True, type=click.IntRange(min=1), metavar="ID", help=_("Campaign id."))
+    @click.option("--event", "event_id", required=True, type=click.IntRange(min=1), metavar="ID", help=_("Campaign event id."))
+    @click.option("--bucket", default=None, metavar="NAME", help=_("Bucket or top folder in the store. Default: none."))
+    @click.option("--id-column", default="id", show_default=True, metavar="COL", help=_("Column (or JSON key) that holds the lead id."))
+    @click.argument("file", type=click.File("rb"))
+    @click.pass_obj
+    def enqueue(
+        state: CliState,
+        schema_name: str,
+        campaign_id: int,
+        event_id: int,
+        bucket: str | None,
+        id_column: str,
+        file: Any,
+    ) -> None:
+        name = "-" if file is sys.stdin.buffer else getattr(file, "name", "-")
+        contacts = read_contacts(file, name=str(name), id_column=id_column, _=_)
+        for rejected in contacts.rejected:
+            click.echo(
+                _("{file}: line {line} rejected: {reason}").format(
+                    file=name, line=rejected.line, reason=rejected.reason
+                ),
+                err=True,
+            )
+
+        result = state.service.add_contacts(
+            campaign_id=campaign_id,
+            event_id=event_id,
+            schema_name=schema_name,
+            contacts=contacts.contacts,
+            bucket=bucket,
+        )
+        batches = ", ".join(str(batch_id) for batch_id in result.batch_ids) or "-"
+        click.echo(
+            _("Added {added} leads to batch {batches}; {duplicates} already there, {rejected} rows rejected.").format(
+                added=result.added,
+                batches=batches,
+                duplicates=result.duplicates,
+                rejected=len(contacts.rejected),
+            )
+        )
+        if contacts.rejected:
+            raise SystemExit(EXIT_INCOMPLETE)
+
+    @cli.command(help=_("Claim pending batches, generate their files and store them."))
+    @click.option("--limit", type=click.IntRange(min=1), metavar="N", help=_("Process at most N batches. Default: all that are due."))
+    @click.pass_obj
+    def process(state: CliState, limit: int | None) -> None:
+        report = state.service.process(limit)
+        echo_report(report, _)
+        if not report.all_uploaded:
+            raise SystemExit(EXIT_INCOMPLETE)
+
+    @cli.command(help=_("Send batches whose worker stopped (lease expired) back to PENDING."))
+    @click.pass_obj
+    def recover(state: CliState) -> None:
+        rescued = state.service.recover()
+        click.echo(_("{count} batches recovered.").format(count=len(rescued)))
+
+    @cli.command("list", help=_("List batches, newest first, 20 per page."))
+    @click.option("--status", type=click.Choice([status.value for status in BatchStatus], case_sensitive=False), help=_("Only batches in this state."))
+    @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help=_("Page number."))
+    @click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of a table."))
+    @click.pass_obj
+    def list_command(state: CliState, status: str | None, page: int, as_json: bool) -> None:
+        filters = BatchFilter(status=BatchStatus(status.upper()) if status else None)
+        result = state.service.list_batches(page, per_page=PAGE_SIZE, filters=filters)
+        if as_json:
+            click.echo(json.dumps(output.page_json(result), ensure_ascii=False, indent=2))
+            return
+        if not result.items:
+            if result.total:
+                click.echo(_("Page {page} is past the last page ({pages}).").format(page=page, pages=result.pages))
+            else:
+                click.echo(_("No batches yet. Add contacts with 'aspectfile-run enqueue'."))
+            return
+        headers = [_("ID"), _("STATUS"), _("SCHEMA"), _("CAMPAIGN/EVENT"), _("PENDING/GENERATED/FAILED"), _("FILE"), _("SIZE"), _("CREATED")]
+        click.echo(output.table(headers, output.batch_rows(result, state.locale)))
+        click.echo(
+            _("Page {page} of {pages}, {total} batches.").format(
+                page=result.page, pages=result.pages, total=result.total
+            )
+        )
+
+    @cli.command(help=_("Show every field of batch ID, its lead counts and its leads."))
+    @click.argument("batch_id", type=click.IntRange(min=1), metavar="ID")
+    @click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of text."))
+    @click.pass_obj
+    def show(state: CliState, batch_id: int, as_json: bool) -> None:
+        summary = state.service.get_batch(batch_id)
+        if as_json:
+            document = output.batch_json(summary)
+            document["leads"] = [output.lead_json(lead) for lead in iter_leads(state.service, batch_id)]
+            click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+            return
+        echo_batch(state, summary, _)
+
+    @cli.command(help=_("Send a FAILED batch back to PENDING with all its leads, for another try."))
+    @click.argument("batch_id", type=click.IntRange(min=1), metavar="ID")
+    @click.option("--force", is_flag=True, help=_("Also reprocess an UPLOADED batch, which delivers its file again."))
+    @click.pass_obj
+    def reprocess(state: CliState, batch_id: int, force: bool) -> None:
+        state.service.reprocess(batch_id, force=force)
+        click.echo(_("Batch {id} is PENDING again; the next 'process' run generates it.").format(id=batch_id))
+
+    @cli.command(help=_("Delete batch ID and its leads."))
+    @click.argument("batch_id", type=click.IntRange(min=1), metavar="ID")
+    @click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+    @click.pass_obj
+    def delete(state: CliState, batch_id: int, yes: bool) -> None:
+        summary = state.service.get_batch(batch_id)
+        if not yes:
+            question = _("Delete batch {id} ({status}) and its {count} leads?").format(
+                id=batch_id, status=summary.batch.status.value, count=summary.counts.total
+            )
+            if not click.confirm(question, default=False):
+                click.echo(_("Nothing deleted."))
+                raise SystemExit(EXIT_INCOMPLETE)
+        state.service.delete(batch_id)
+        click.echo(_("Batch {id} deleted.").format(id=batch_id))
+
+    @cli.command(help=_("Run the whole job on bundled sample data: create the database, register a sample schema, add sample contacts, process them and print the result."))
+    @click.pass_obj
+    def demo(state: CliState) -> None:
+        service = state.service
+        service.repository.create_tables()  # type: ignore[attr-defined]  # the SQL repository has create_tables
+        data = resources.files("aspectfile_core") / "data"
+        stored = service.register_schema(
+            (data / "schemas" / f"{DEMO_SCHEMA}.toml").read_text(encoding="utf-8"), "toml"
+        )
+        with (data / "sample_contacts.csv").open("rb") as handle:
+            contacts = read_contacts(handle, name="sample_contacts.csv", id_column="id", _=_)
+        added = service.add_contacts(
+            campaign_id=DEMO_CAMPAIGN,
+            event_id=DEMO_EVENT,
+            schema_name=stored.name,
+            contacts=contacts.contacts,
+        )
+        click.echo(
+            _("Registered schema {name!r} (version {version}) and added {count} sample contacts to campaign {campaign}, event {event}.").format(
+                name=stored.name,
+                version=stored.version,
+                count=added.added,
+                campaign=DEMO_CAMPAIGN,
+                event=DEMO_EVENT,
+            )
+        )
+
+        report = service.process()
+        echo_report(report, _)
+        for batch_id in added.batch_ids:
+            click.echo()
+            echo_batch(state, service.get_batch(batch_id), _)
+        if not report.all_uploaded:
+            raise SystemExit(EXIT_INCOMPLETE)
+
+    return cli
+
+
+def iter_leads(service: BatchService, batch_id: int, per_page: int = 1000) -> Iterator[Any]:
+    page = 1
+    while True:
+        result = service.list_leads(batch_id, page, per_page=per_page)
+        yield from result.items
+        if not result.has_next:
+            return
+        page += 1
+
+
+def echo_report(report: ProcessReport, _: Translate) -> None:
+    if report.rescued:
+        click.echo(_("Recovered {count} batches from stopped workers.").format(count=len(report.rescued)))
+    if not (report.uploaded or report.retried or report.failed or report.lost):
+        click.echo(_("No batch is due."))
+        return
+    click.echo(
+        _("Processed: {uploaded} uploaded, {retried} to retry, {failed} failed, {lost} taken over by another worker.").format(
+            uploaded=len(report.uploaded),
+            retried=len(report.retried),
+            failed=len(report.failed),
+            lost=len(report.lost),
+        )
+    )
+
+
+def echo_batch(state: CliState, summary: BatchSummary, _: Translate) -> None:
+    batch = summary.batch
+    counts = summary.counts
+    locale = state.locale
+    version = str(batch.schema_version) if batch.schema_version is not None else "-"
+    lines = [
+        (_("Batch"), str(batch.id)),
+        (_("Status"), batch.status.value),
+        (_("Schema"), f"{batch.schema_name} (v{version})"),
+        (_("Campaign / event"), f"{batch.campaign_id} / {batch.event_id}"),
+        (_("Bucket"), batch.bucket or "-"),
+        (_("File name"), batch.file_name or "-"),
+        (_("File path"), batch.file_path or "-"),
+        (_("Stored at"), batch.file_url or "-"),
+        (_("File size"), output.human_size(batch.file_size, locale)),
+        (_("Records"), str(batch.record_count) if batch.record_count is not None else "-"),
+        (_("Created"), output.when(batch.created_at, locale)),
+        (_("Generated"), output.when(batch.generated_at, locale)),
+        (_("Uploaded"), output.when(batch.uploaded_at, locale)),
+        (_("Attempts"), str(batch.attempts)),
+        (_("Error"), batch.error_message or "-"),
+        (
+            _("Leads"),
+            _("{total} total: {pending} pending, {generated} generated, {failed} failed").format(
+                total=counts.total, pending=counts.pending, generated=counts.generated, failed=counts.failed
+            ),
+        ),
+    ]
+    width = max(len(label) for label, _value in lines)
+    for label, value in lines:
+        click.echo(f"{label.ljust(width)}  {value}")
+
+    if counts.failed:
+        click.echo()
+        click.echo(_("Failed leads:"))
+        page = state.service.list_leads(batch.id, 1, per_page=50, status=LeadStatus.FAILED)
+        for lead in page.items:
+            reason = lead.failure.message if lead.failure else ""
+            click.echo(f"  {lead.lead_id}: {reason}")
+        if page.total > len(page.items):
+            click.echo(_("  ... and {count} more ('show --json' lists all).").format(count=page.total - len(page.items)))
+
+
+__all__ = ["EXIT_OK", "EXIT_USAGE", "create_cli"]

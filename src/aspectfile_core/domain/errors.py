@@ -1,0 +1,152 @@
+"""Exceptions raised by aspectfile-core.
+
+Every exception derives from :class:`AspectFileError`. Callers that retry
+automatically catch :class:`TransientError`; callers that need a person to fix
+the setup catch :class:`ConfigurationError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class AspectFileError(Exception):
+    """Base class of every error raised by aspectfile-core."""
+
+
+class TransientError(AspectFileError):
+    """A failure that may go away by itself; the batch is retried later.
+
+    Network errors, timeouts and a store or database that is briefly down
+    are transient.
+    """
+
+
+class ConfigurationError(AspectFileError):
+    """A failure that needs a person to fix the setup before a retry can succeed.
+
+    An unknown schema, a missing bucket and rejected credentials are
+    configuration errors.
+    """
+
+
+class SchemaProblem:
+    """One problem found in a schema document, with the path of the key at fault."""
+
+    __slots__ = ("path", "message")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def __repr__(self) -> str:
+        return f"SchemaProblem({self.path!r}, {self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SchemaProblem):
+            return NotImplemented
+        return (self.path, self.message) == (other.path, other.message)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.message))
+
+
+class SchemaError(ConfigurationError, ValueError):
+    """A schema document is invalid; :attr:`problems` lists every problem found."""
+
+    def __init__(self, schema_name: str | None, problems: Sequence[SchemaProblem]) -> None:
+        self.schema_name = schema_name
+        self.problems = tuple(problems)
+        label = f"schema {schema_name!r}" if schema_name else "schema"
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"{label} is invalid:\n{lines}")
+
+
+class SchemaNotFound(ConfigurationError, LookupError):
+    """No schema with this name is registered."""
+
+    def __init__(self, schema_name: str) -> None:
+        self.schema_name = schema_name
+        super().__init__(
+            f"schema {schema_name!r} not found; register it with 'aspectfile-run schema add FILE'"
+        )
+
+
+class BatchNotFound(AspectFileError, LookupError):
+    """No batch with this id exists."""
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        super().__init__(f"batch {batch_id} not found")
+
+
+class IllegalTransition(AspectFileError):
+    """A batch or lead was asked to move between two states the transition table does not link."""
+
+    def __init__(self, batch_id: int | None, from_state: str, to_state: str, subject: str = "batch") -> None:
+        self.batch_id = batch_id
+        self.from_state = from_state
+        self.to_state = to_state
+        self.subject = subject
+        super().__init__(
+            f"{subject} of batch {batch_id}: illegal transition {from_state} -> {to_state}"
+        )
+
+
+class LeaseLost(AspectFileError):
+    """A worker tried to change a batch whose lease it no longer holds."""
+
+    def __init__(self, batch_id: int, owner: str) -> None:
+        self.batch_id = batch_id
+        self.owner = owner
+        super().__init__(
+            f"batch {batch_id}: lease held by worker {owner!r} expired or was taken over; "
+            "the change was not applied"
+        )
+
+
+class BatchBusy(AspectFileError):
+    """A batch cannot be changed now because a worker holds a live lease on it."""
+
+    def __init__(self, batch_id: int, action: str) -> None:
+        self.batch_id = batch_id
+        self.action = action
+        super().__init__(
+            f"batch {batch_id} is being processed by a worker; {action} it after the worker finishes"
+        )
+
+
+class InvalidContact(AspectFileError, ValueError):
+    """A contact given to the add-contacts service cannot be stored."""
+
+    def __init__(self, reason: str, value: object = None) -> None:
+        self.reason = reason
+        self.value = value
+        super().__init__(reason)
+
+
+class LeadDataError(AspectFileError, ValueError):
+    """One lead's data cannot be rendered by the schema; the lead fails, not the batch.
+
+    :attr:`code` is a stable reason code such as ``missing_required``.
+    """
+
+    def __init__(self, code: str, field: str, value: object, message: str) -> None:
+        self.code = code
+        self.field = field
+        self.value = value
+        super().__init__(message)
+
+
+class ForceRequired(AspectFileError):
+    """Reprocessing an UPLOADED batch would deliver its file again, so it needs an explicit force."""
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        super().__init__(
+            f"batch {batch_id} is UPLOADED; reprocessing it writes and delivers its file again, "
+            "so pass force=True (--force on the command line) to confirm"
+        )

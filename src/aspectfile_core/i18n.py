@@ -1,0 +1,51 @@
+"""Operator-facing languages: gettext catalogs for en_US and pt_BR, chosen by locale."""
+
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Mapping
+from importlib import resources
+
+DOMAIN = "aspectfile_core"
+SUPPORTED_LOCALES = ("en_US", "pt_BR")
+DEFAULT_LOCALE = "en_US"
+
+
+def N_(message: str) -> str:  # noqa: N802  # the conventional name that gettext extractors look for
+    """Mark *message* for translation without translating it now."""
+    return message
+
+
+def negotiate_locale(requested: str | None) -> str:
+    """Return the supported locale that best matches *requested* (``pt-BR``, ``pt_BR.UTF-8``, ``pt``…)."""
+    if not requested:
+        return DEFAULT_LOCALE
+    tag = requested.split(".")[0].split("@")[0].replace("-", "_")
+    if tag in ("C", "POSIX"):
+        return DEFAULT_LOCALE
+    language, _, region = tag.partition("_")
+    candidates = [f"{language.lower()}_{region.upper()}"] if region else []
+    candidates += [locale for locale in SUPPORTED_LOCALES if locale.split("_")[0] == language.lower()]
+    for candidate in candidates:
+        if candidate in SUPPORTED_LOCALES:
+            return candidate
+    return DEFAULT_LOCALE
+
+
+def locale_from_environment(environ: Mapping[str, str] | None = None) -> str:
+    """Return the locale named by LC_ALL, LC_MESSAGES or LANG, in POSIX order of precedence."""
+    env = os.environ if environ is None else environ
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(variable)
+        if value:
+            return negotiate_locale(value)
+    return DEFAULT_LOCALE
+
+
+def translation(locale: str) -> gettext.NullTranslations:
+    """Return the catalog for *locale*; en_US falls back to the source strings."""
+    locale = negotiate_locale(locale)
+    folder = resources.files("aspectfile_core") / "locale"
+    with resources.as_file(folder) as path:
+        return gettext.translation(DOMAIN, localedir=str(path), languages=[locale], fallback=True)

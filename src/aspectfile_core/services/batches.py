@@ -1,0 +1,604 @@
+"""The batch service: every use case the CLI, the web admin and host code call."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from aspectfile_core import schema as schemas
+from aspectfile_core.domain.errors import (
+    AspectFileError,
+    ConfigurationError,
+    InvalidContact,
+    LeaseLost,
+    SchemaError,
+    TransientError,
+)
+from aspectfile_core.domain.model import (
+    AddResult,
+    Attempt,
+    Batch,
+    BatchSummary,
+    Contact,
+    Lead,
+    Page,
+    StoredSchema,
+)
+from aspectfile_core.domain.retry import RetryPolicy
+from aspectfile_core.domain.status import LeadStatus
+from aspectfile_core.ports import (
+    BatchFilter,
+    BatchRepository,
+    Clock,
+    ContactSource,
+    FileTarget,
+    LeadRow,
+    ObjectStore,
+    RenderOutcome,
+    frozen_target,
+)
+from aspectfile_core.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+
+def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, got {value!r}")
+
+
+@attrs.frozen
+class ServiceSettings:
+    """Tunable behaviour of the batch service."""
+
+    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
+    lease_seconds: float = 300.0
+    """How long a claim stays valid without a renewal; workers renew every third of it."""
+    chunk_size: int = attrs.field(default=5000, validator=_positive_int)
+    """Leads read from the database per round trip while generating."""
+    max_leads_per_batch: int | None = None
+    """When set, a full open batch is sealed and the next contact opens a new one."""
+    default_bucket: str = ""
+
+
+@attrs.frozen
+class ProcessReport:
+    """What one ``process`` call did, by batch id."""
+
+    uploaded: tuple[int, ...] = ()
+    retried: tuple[int, ...] = ()
+    failed: tuple[int, ...] = ()
+    lost: tuple[int, ...] = ()
+    """Batches whose lease this worker lost while it worked on them."""
+    rescued: tuple[int, ...] = ()
+    """Batches of dead workers sent back to PENDING or FAILED before processing."""
+
+    @property
+    def all_uploaded(self) -> bool:
+        return not (self.retried or self.failed or self.lost)
+
+
+@attrs.define
+class _ProcessTally:
+    uploaded: list[int] = attrs.Factory(list)
+    retried: list[int] = attrs.Factory(list)
+    failed: list[int] = attrs.Factory(list)
+    lost: list[int] = attrs.Factory(list)
+
+
+def default_worker_id() -> str:
+    """Return an owner token that names this host and process, unique per call."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+class BatchService:
+    """Adds contacts to batches, turns batches into stored files, and serves operators."""
+
+    def __init__(
+        self,
+        repository: BatchRepository,
+        store: ObjectStore,
+        clock: Clock,
+        *,
+        settings: ServiceSettings | None = None,
+        contact_source: ContactSource | None = None,
+        rng: random.Random | None = None,
+        worker_id: Callable[[], str] = default_worker_id,
+        temp_dir: Path | None = None,
+    ) -> None:
+        self.repository = repository
+        self.store = store
+        self.clock = clock
+        self.settings = settings or ServiceSettings()
+        self.contact_source = contact_source
+        self._rng = rng or random.Random()
+        self._worker_id = worker_id
+        self._temp_dir = temp_dir
+
+    # Contacts
+
+    def add_contact(
+        self,
+        *,
+        campaign_id: int,
+        event_id: int,
+        schema_name: str,
+        lead_id: int | str,
+        fields: Mapping[str, Any] | None = None,
+        bucket: str | None = None,
+    ) -> AddResult:
+        """Put one contact into the open batch of (campaign, event)."""
+        return self.add_contacts(
+            campaign_id=campaign_id,
+            event_id=event_id,
+            schema_name=schema_name,
+            contacts=[Contact(lead_id, dict(fields or {}))],  # type: ignore[arg-type]  # the converter turns int ids into str
+            bucket=bucket,
+        )
+
+    def add_contacts(
+        self,
+        *,
+        campaign_id: int,
+        event_id: int,
+        schema_name: str,
+        contacts: Iterable[Contact],
+        bucket: str | None = None,
+    ) -> AddResult:
+        """Put many contacts into the open batch of (campaign, event) in one transaction.
+
+        The schema must be registered. A lead id already in the open batch is
+        skipped and counted in :attr:`AddResult.duplicates`.
+        """
+        _check_id("campaign id", campaign_id)
+        _check_id("event id", event_id)
+        self.repository.get_schema(schema_name)
+
+        return self.repository.add_contacts(
+            campaign_id=campaign_id,
+            event_id=event_id,
+            schema_name=schema_name,
+            bucket=self.settings.default_bucket if bucket is None else bucket,
+            contacts=list(contacts),
+            now=self.clock.now(),
+            max_leads_per_batch=self.settings.max_leads_per_batch,
+        )
+
+    # Schemas
+
+    def register_schema(self, document: str, document_format: str) -> StoredSchema:
+        """Validate a schema document and store it under its name, as a new version when changed."""
+        parsed = schemas.parse_schema(document, document_format)  # type: ignore[arg-type]  # parse_schema validates the format name
+        return self.repository.save_schema(
+            name=parsed.name,
+            document=document,
+            document_format=document_format,
+            description=parsed.description,
+            now=self.clock.now(),
+        )
+
+    def register_schema_file(self, path: Path) -> StoredSchema:
+        """Validate the schema file at *path* and store it."""
+        _, text, document_format = schemas.load_schema_file(path)
+        return self.register_schema(text, document_format)
+
+    def get_schema(self, name: str, version: int | None = None) -> StoredSchema:
+        return self.repository.get_schema(name, version)
+
+    def list_schemas(self) -> list[StoredSchema]:
+        return self.repository.list_schemas()
+
+    def delete_schema(self, name: str) -> None:
+        self.repository.delete_schema(name)
+
+    # Processing
+
+    def recover(self) -> list[int]:
+        """Send batches whose worker died (lease expired) back to PENDING, or to FAILED
+        when they have used all their attempts; return their ids."""
+        now = self.clock.now()
+        attempts = self.settings.retry.max_attempts
+        next_attempt_at = now + self.settings.retry.delay(1, self._rng)
+        rescued = self.repository.rescue_expired(
+            now=now, max_attempts=attempts, next_attempt_at=next_attempt_at
+        )
+        for batch_id in rescued:
+            logger.warning(
+                "AspectFile: Rescued batch %s: worker lost: lease expired",
+                batch_id,
+                extra={"batch_id": batch_id, "action": "batch_rescued"},
+            )
+        return rescued
+
+    def process(
+        self,
+        limit: int | None = None,
+        *,
+        deadline: dt.datetime | None = None,
+        progress: Callable[[int, int, int], None] | None = None,
+    ) -> ProcessReport:
+        """Claim and process pending batches one at a time.
+
+        Stops after *limit* batches, when none is due, or once *deadline* has
+        passed (the batch in hand is finished first). *progress* is called with
+        (batch id, leads written, leads in the batch) as generation advances.
+        """
+        rescued = self.recover()
+        tally = _ProcessTally()
+        handled = 0
+
+        while limit is None or handled < limit:
+            if deadline is not None and self.clock.now() >= deadline:
+                break
+
+            owner = self._worker_id()
+            now = self.clock.now()
+            claimed = self.repository.claim(
+                owner=owner, now=now, lease_expires_at=self._lease_expiry(now), limit=1
+            )
+            if not claimed:
+                break
+
+            handled += 1
+            self._process_claimed(claimed[0], owner, tally, progress)
+
+        return ProcessReport(
+            uploaded=tuple(tally.uploaded),
+            retried=tuple(tally.retried),
+            failed=tuple(tally.failed),
+            lost=tuple(tally.lost),
+            rescued=tuple(rescued),
+        )
+
+    def _lease_expiry(self, now: dt.datetime) -> dt.datetime:
+        return now + dt.timedelta(seconds=self.settings.lease_seconds)
+
+    def _process_claimed(
+        self,
+        batch: Batch,
+        owner: str,
+        tally: _ProcessTally,
+        progress: Callable[[int, int, int], None] | None,
+    ) -> None:
+        logger.info(
+            "AspectFile: Processing batch %s (schema %s, campaign %s, event %s, attempt %s)",
+            batch.id,
+            batch.schema_name,
+            batch.campaign_id,
+            batch.event_id,
+            batch.attempts,
+            extra={"batch_id": batch.id, "action": "batch_processing"},
+        )
+        try:
+            with self._lease_keeper(batch.id, owner):
+                self._generate_and_store(batch, owner, progress)
+        except LeaseLost:
+            logger.warning(
+                "AspectFile: Batch processing failed: batch %s lease lost; another worker owns it",
+                batch.id,
+                extra={"batch_id": batch.id, "action": "batch_lease_lost"},
+            )
+            tally.lost.append(batch.id)
+            return
+        except ConfigurationError as error:
+            self._fail(batch, owner, error, tally)
+            return
+        except TransientError as error:
+            self._retry_or_fail(batch, owner, error, tally)
+            return
+        except Exception as error:  # noqa: BLE001  # an unexpected error must not stop the worker; it is retried within the attempt budget
+            logger.exception(
+                "AspectFile: Batch processing failed: batch %s: unexpected error",
+                batch.id,
+                extra={"batch_id": batch.id, "action": "batch_unexpected_error"},
+            )
+            self._retry_or_fail(batch, owner, error, tally)
+            return
+
+        tally.uploaded.append(batch.id)
+
+    def _generate_and_store(
+        self,
+        batch: Batch,
+        owner: str,
+        progress: Callable[[int, int, int], None] | None,
+    ) -> None:
+        stored_schema = self.repository.get_schema(batch.schema_name, batch.schema_version)
+        schema = schemas.parse_schema(stored_schema.document, stored_schema.document_format)  # type: ignore[arg-type]  # stored documents were validated when registered
+        target = self._file_target(batch, owner, stored_schema, schema)
+        variables = self._variables(batch, target)
+        total = self.repository.count_leads(batch.id, LeadStatus.PENDING)
+
+        with tempfile.TemporaryDirectory(prefix="aspectfile-", dir=self._temp_dir) as work_dir:
+            local_path = Path(work_dir) / Path(target.file_name).name
+            chunks = self._lead_chunks(batch.id, total, progress)
+            with local_path.open("wb") as out:
+                result = schemas.render_file(schema, chunks, out, variables)
+            schemas.verify_file(schema, local_path, result.record_count)
+
+            outcome = RenderOutcome(
+                record_count=result.record_count,
+                failures=result.failures,
+                warnings=result.warnings,
+            )
+            self._check_batch_policies(batch, schema, outcome, total)
+            self.repository.mark_uploading(
+                batch.id, owner=owner, outcome=outcome, now=self.clock.now()
+            )
+            stored = self.store.store(local_path, bucket=batch.bucket, file_path=target.file_path)
+
+        self.repository.mark_uploaded(batch.id, owner=owner, stored=stored, now=self.clock.now())
+        logger.info(
+            "AspectFile: Batch %s uploaded to %s (%s records, %s bytes, %s leads failed)",
+            batch.id,
+            stored.path,
+            outcome.record_count,
+            stored.size,
+            len(outcome.failures),
+            extra={"batch_id": batch.id, "action": "batch_uploaded"},
+        )
+
+    def _file_target(
+        self, batch: Batch, owner: str, stored_schema: StoredSchema, schema: schemas.Schema
+    ) -> FileTarget:
+        frozen = frozen_target(batch)
+        if frozen is not None:
+            return frozen
+
+        generated_at = self.clock.now()
+        sequence = self.repository.next_file_sequence(batch.schema_name)
+        variables = schemas.BatchVariables(
+            batch_id=batch.id,
+            campaign_id=batch.campaign_id,
+            event_id=batch.event_id,
+            schema=batch.schema_name,
+            schema_version=stored_schema.version,
+            created_at=batch.created_at,
+            generated_at=generated_at,
+            file_sequence=sequence,
+        )
+        prefix, file_name = schemas.render_location(schema, variables)
+        file_path = f"{prefix}/{file_name}" if prefix else file_name
+        return self.repository.set_file_target(
+            batch.id,
+            owner=owner,
+            target=FileTarget(
+                schema_version=stored_schema.version,
+                file_sequence=sequence,
+                file_name=file_name,
+                file_path=file_path,
+                generated_at=generated_at,
+            ),
+        )
+
+    @staticmethod
+    def _variables(batch: Batch, target: FileTarget) -> schemas.BatchVariables:
+        return schemas.BatchVariables(
+            batch_id=batch.id,
+            campaign_id=batch.campaign_id,
+            event_id=batch.event_id,
+            schema=batch.schema_name,
+            schema_version=target.schema_version,
+            created_at=batch.created_at,
+            generated_at=target.generated_at,
+            file_sequence=target.file_sequence,
+        )
+
+    def _lead_chunks(
+        self,
+        batch_id: int,
+        total: int,
+        progress: Callable[[int, int, int], None] | None,
+    ) -> Iterator[Sequence[LeadRow]]:
+        written = 0
+        for chunk in self.repository.iter_pending_leads(
+            batch_id, chunk_size=self.settings.chunk_size
+        ):
+            if self.contact_source is not None:
+                chunk = self._with_current_fields(chunk)
+            yield chunk
+            written += len(chunk)
+            if progress is not None:
+                progress(batch_id, written, total)
+
+    def _with_current_fields(self, chunk: Sequence[LeadRow]) -> list[LeadRow]:
+        assert self.contact_source is not None
+        current = self.contact_source.fetch([lead_id for lead_id, _ in chunk])
+        merged: list[LeadRow] = []
+        for lead_id, stored_fields in chunk:
+            fresh = current.get(lead_id)
+            merged.append((lead_id, {**stored_fields, **fresh} if fresh else stored_fields))
+        return merged
+
+    @staticmethod
+    def _check_batch_policies(
+        batch: Batch, schema: schemas.Schema, outcome: RenderOutcome, total: int
+    ) -> None:
+        failed = len(outcome.failures)
+        if failed and schema.invalid_leads == "fail_batch":
+            raise BatchRejected(
+                f"{failed} of {total} leads are invalid and schema {schema.name!r} "
+                "sets invalid_leads = 'fail_batch'; fix the contacts or the schema, then reprocess",
+                outcome,
+            )
+        if total and schema.max_invalid_ratio is not None and failed / total > schema.max_invalid_ratio:
+            raise BatchRejected(
+                f"{failed} of {total} leads are invalid, more than the max_invalid_ratio "
+                f"{schema.max_invalid_ratio} of schema {schema.name!r}; "
+                "this usually means a schema or field mapping error",
+                outcome,
+            )
+        if outcome.record_count == 0 and schema.empty_batch == "fail":
+            raise BatchRejected(
+                f"batch {batch.id} has no lead to write ({failed} failed) and schema "
+                f"{schema.name!r} sets empty_batch = 'fail'",
+                outcome,
+            )
+
+    def _fail(
+        self, batch: Batch, owner: str, error: AspectFileError, tally: _ProcessTally
+    ) -> None:
+        message = redact(str(error))
+        failures = error.outcome.failures if isinstance(error, BatchRejected) else None
+        logger.error(
+            "AspectFile: Batch processing failed: batch %s: %s",
+            batch.id,
+            message,
+            extra={"batch_id": batch.id, "action": "batch_failed"},
+        )
+        try:
+            self.repository.fail(
+                batch.id, owner=owner, error=message, now=self.clock.now(), failures=failures
+            )
+        except LeaseLost:
+            tally.lost.append(batch.id)
+            return
+        tally.failed.append(batch.id)
+
+    def _retry_or_fail(
+        self, batch: Batch, owner: str, error: BaseException, tally: _ProcessTally
+    ) -> None:
+        message = redact(str(error) or type(error).__name__)
+        retry = self.settings.retry
+        now = self.clock.now()
+        try:
+            if retry.is_exhausted(batch.attempts):
+                final = f"{message} (gave up after {batch.attempts} attempts)"
+                logger.error(
+                    "AspectFile: Batch processing failed: batch %s: %s",
+                    batch.id,
+                    final,
+                    extra={"batch_id": batch.id, "action": "batch_failed"},
+                )
+                self.repository.fail(batch.id, owner=owner, error=final, now=now)
+                tally.failed.append(batch.id)
+                return
+
+            next_attempt_at = now + retry.delay(batch.attempts, self._rng)
+            logger.warning(
+                "AspectFile: Batch processing failed: batch %s: %s; retrying after %s",
+                batch.id,
+                message,
+                next_attempt_at.isoformat(timespec="seconds"),
+                extra={"batch_id": batch.id, "action": "batch_retry"},
+            )
+            self.repository.release_for_retry(
+                batch.id, owner=owner, error=message, next_attempt_at=next_attempt_at, now=now
+            )
+            tally.retried.append(batch.id)
+        except LeaseLost:
+            tally.lost.append(batch.id)
+
+    @contextlib.contextmanager
+    def _lease_keeper(self, batch_id: int, owner: str) -> Iterator[None]:
+        """Renew *owner*'s lease on a background thread while the body runs."""
+        stop = threading.Event()
+        interval = self.settings.lease_seconds / 3
+
+        def renew() -> None:
+            while not stop.wait(interval):
+                try:
+                    self.repository.renew_lease(
+                        batch_id, owner=owner, lease_expires_at=self._lease_expiry(self.clock.now())
+                    )
+                except LeaseLost:
+                    logger.warning(
+                        "AspectFile: Lease on batch %s lost; stopping renewals",
+                        batch_id,
+                        extra={"batch_id": batch_id, "action": "lease_lost"},
+                    )
+                    return
+                except AspectFileError as error:
+                    logger.warning(
+                        "AspectFile: Lease renewal of batch %s failed: %s; trying again",
+                        batch_id,
+                        redact(str(error)),
+                        extra={"batch_id": batch_id, "action": "lease_renewal_failed"},
+                    )
+
+        thread = threading.Thread(target=renew, name=f"aspectfile-lease-{batch_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    # Operators
+
+    def reprocess(self, batch_id: int, *, force: bool = False) -> Batch:
+        """Send a FAILED batch (or, with *force*, an UPLOADED one) back to PENDING with all its leads."""
+        logger.info(
+            "AspectFile: Resetting batch leads of batch %s",
+            batch_id,
+            extra={"batch_id": batch_id, "action": "batch_reprocess"},
+        )
+        return self.repository.reprocess(batch_id, now=self.clock.now(), force=force)
+
+    def delete(self, batch_id: int) -> None:
+        """Delete a batch with its leads and attempts."""
+        self.repository.delete(batch_id, now=self.clock.now())
+        logger.info(
+            "AspectFile: Deleted batch %s",
+            batch_id,
+            extra={"batch_id": batch_id, "action": "batch_deleted"},
+        )
+
+    def list_batches(
+        self, page: int = 1, *, per_page: int = 20, filters: BatchFilter | None = None
+    ) -> Page[BatchSummary]:
+        """Return one page of batches, newest first, with lead counts."""
+        _check_page(page, per_page)
+        return self.repository.list_batches(page=page, per_page=per_page, filters=filters)
+
+    def get_batch(self, batch_id: int) -> BatchSummary:
+        return self.repository.get_batch(batch_id)
+
+    def list_leads(
+        self,
+        batch_id: int,
+        page: int = 1,
+        *,
+        per_page: int = 20,
+        status: LeadStatus | None = None,
+    ) -> Page[Lead]:
+        _check_page(page, per_page)
+        return self.repository.list_leads(batch_id, page=page, per_page=per_page, status=status)
+
+    def list_attempts(self, batch_id: int) -> list[Attempt]:
+        return self.repository.list_attempts(batch_id)
+
+
+class BatchRejected(ConfigurationError):
+    """A batch-level policy of the schema rejected the generated file."""
+
+    def __init__(self, message: str, outcome: RenderOutcome) -> None:
+        self.outcome = outcome
+        super().__init__(message)
+
+
+def _check_id(label: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidContact(f"{label} {value!r} is invalid; use a positive integer", value)
+
+
+def _check_page(page: int, per_page: int) -> None:
+    if page < 1:
+        raise ValueError(f"page {page} is invalid; pages start at 1")
+    if not 1 <= per_page <= 1000:
+        raise ValueError(f"per_page {per_page} is invalid; use 1 to 1000")
+
+
+__all__ = ["BatchRejected", "BatchService", "ProcessReport", "SchemaError", "ServiceSettings"]
