@@ -39,12 +39,42 @@ def i18n(session: nox.Session) -> None:
     session.install("Babel>=2.14")
     pot = f"{CATALOG_DIR}/aspectfile_core.pot"
     session.run(
-        "pybabel", "extract", "-F", "babel.cfg", "-k", "N_", "--no-location", "--sort-output",
-        "--project", "aspectfile-core", "-o", pot, "src/aspectfile_core",
+        "pybabel",
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "N_",
+        "-k",
+        "N_plural:1,2",
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "aspectfile-core",
+        "-o",
+        pot,
+        "src/aspectfile_core",
     )
     for locale in LOCALES:
         session.run(
-            "pybabel", "update", "-i", pot, "-d", CATALOG_DIR, "-D", "aspectfile_core",
-            "-l", locale, "--no-fuzzy-matching", "--ignore-obsolete",
+            "pybabel",
+            "update",
+            "-i",
+            pot,
+            "-d",
+            CATALOG_DIR,
+            "-D",
+            "aspectfile_core",
+            "-l",
+            locale,
+            "--no-fuzzy-matching",
+            "--ignore-obsolete",
         )
     session.run("pybabel", "compile", "-d", CATALOG_DIR, "-D", "aspectfile_core", "--statistics")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks and write docs/benchmarks.md; PostgreSQL must be reachable for P3 and P6."""
+    session.install("-e", ".[all]", "Faker>=30", "pandas>=2.2")
+    session.run("python", "-m", "benchmarks.run", *session.posargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 
 DOMAIN = "aspectfile_core"
@@ -12,9 +12,14 @@ SUPPORTED_LOCALES = ("en_US", "pt_BR")
 DEFAULT_LOCALE = "en_US"
 
 
-def N_(message: str) -> str:  # noqa: N802  # the conventional name that gettext extractors look for
+def N_(message: str) -> str:  # the conventional name that gettext extractors look for
     """Mark *message* for translation without translating it now."""
     return message
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:  # named like N_
+    """Mark a singular/plural pair for translation without translating it now."""
+    return singular, plural
 
 
 def negotiate_locale(requested: str | None) -> str:
@@ -26,7 +31,9 @@ def negotiate_locale(requested: str | None) -> str:
         return DEFAULT_LOCALE
     language, _, region = tag.partition("_")
     candidates = [f"{language.lower()}_{region.upper()}"] if region else []
-    candidates += [locale for locale in SUPPORTED_LOCALES if locale.split("_")[0] == language.lower()]
+    candidates += [
+        locale for locale in SUPPORTED_LOCALES if locale.split("_")[0] == language.lower()
+    ]
     for candidate in candidates:
         if candidate in SUPPORTED_LOCALES:
             return candidate
@@ -49,3 +56,20 @@ def translation(locale: str) -> gettext.NullTranslations:
     folder = resources.files("aspectfile_core") / "locale"
     with resources.as_file(folder) as path:
         return gettext.translation(DOMAIN, localedir=str(path), languages=[locale], fallback=True)
+
+
+def describe_failure(
+    code: str, field: str | None, value: str | None, gettext_: Callable[[str], str], fallback: str
+) -> str:
+    """Return a lead's failure reason in the operator's language.
+
+    Looks *code* up in the schema package's reason and warning texts, translates
+    the text with *gettext_* and fills in *field* and *value*. An unknown code
+    (from a newer version, or a host's own adapter) returns *fallback*.
+    """
+    from aspectfile_core.schema import REASON_CODES, WARNING_CODES
+
+    template = REASON_CODES.get(code) or WARNING_CODES.get(code)
+    if template is None:
+        return fallback
+    return gettext_(template).format(field=field or "", value=value if value is not None else "")

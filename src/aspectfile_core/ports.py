@@ -7,7 +7,8 @@ databases, memory and fsspec filesystems; a host may supply its own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+import enum
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -94,8 +95,96 @@ class StoredFile:
     """A file as the object store holds it."""
 
     path: str
+    """Where the file is, as the store names it: a local path or a URL without credentials."""
     size: int
+    """Bytes stored, after compression."""
     sha256: str
+    """Hex SHA-256 of the stored bytes, after compression."""
+    marker_path: str | None = None
+    """Where the completion marker (``.done`` or manifest) is, when one was written."""
+
+
+class IfExists(enum.StrEnum):
+    """What storing does when an object already exists at the file's name."""
+
+    OVERWRITE = "overwrite"
+    """Replace it. Right for a retry of the same batch, which writes the same bytes."""
+    FAIL = "fail"
+    """Raise a configuration error, unless the object already holds exactly this file."""
+    SUFFIX = "suffix"
+    """Store under the first free name among ``<stem>_1<ext>``, ``<stem>_2<ext>``, and so on."""
+
+
+class CompletionMarker(enum.StrEnum):
+    """What is written next to the file once it is stored and verified."""
+
+    NONE = "none"
+    """Nothing."""
+    DONE = "done"
+    """An empty ``<name>.done``."""
+    MANIFEST = "manifest"
+    """``<name>.manifest.json`` with the file's name, size, SHA-256 and record count."""
+
+
+class Compression(enum.StrEnum):
+    """How the file is compressed before it is stored."""
+
+    NONE = "none"
+    """Stored as generated."""
+    GZIP = "gzip"
+    """Stored gzip-compressed as ``<name>.gz``."""
+
+
+DELIVERY_KEYS: Mapping[str, type[enum.StrEnum]] = {
+    "if_exists": IfExists,
+    "completion_marker": CompletionMarker,
+    "compression": Compression,
+}
+"""The keys of a schema's ``[delivery]`` table and the enum that lists each key's values."""
+
+
+def delivery_problems(table: Mapping[str, object]) -> list[tuple[str, str]]:
+    """Return ``(key, message)`` for every unknown key or value in a ``[delivery]`` table."""
+    problems: list[tuple[str, str]] = []
+    for key, value in table.items():
+        choices = DELIVERY_KEYS.get(key)
+        if choices is None:
+            known = ", ".join(DELIVERY_KEYS)
+            problems.append((key, f"unknown delivery option; use one of {known}"))
+            continue
+        allowed = [member.value for member in choices]
+        if value not in allowed:
+            problems.append((key, f"{value!r} is invalid; use one of {', '.join(allowed)}"))
+    return problems
+
+
+@attrs.frozen
+class DeliveryOptions:
+    """How a file is delivered: the policy for an existing object, the marker and compression.
+
+    The destination's configuration gives the defaults, and a schema's
+    ``[delivery]`` table may override each key (see :meth:`merged`).
+    """
+
+    if_exists: IfExists = attrs.field(default=IfExists.OVERWRITE, converter=IfExists)
+    completion_marker: CompletionMarker = attrs.field(
+        default=CompletionMarker.NONE, converter=CompletionMarker
+    )
+    compression: Compression = attrs.field(default=Compression.NONE, converter=Compression)
+
+    def merged(self, overrides: Mapping[str, object] | None) -> DeliveryOptions:
+        """Return these options with each key that *overrides* sets replaced.
+
+        Raises :class:`ValueError` naming every unknown key or value.
+        """
+        if not overrides:
+            return self
+        problems = delivery_problems(overrides)
+        if problems:
+            details = "; ".join(f"{key}: {message}" for key, message in problems)
+            raise ValueError(f"invalid delivery options: {details}")
+        changes: dict[str, Any] = dict(overrides)
+        return attrs.evolve(self, **changes)
 
 
 class BatchRepository(Protocol):
@@ -131,8 +220,12 @@ class BatchRepository(Protocol):
     def claim(
         self, *, owner: str, now: dt.datetime, lease_expires_at: dt.datetime, limit: int
     ) -> list[Batch]:
-        """Claim up to *limit* due PENDING batches, oldest first: seal them, move them to
-        GENERATING under *owner*'s lease, count the attempt and open an attempt row."""
+        """Claim up to *limit* due PENDING batches, lowest id (oldest) first: seal them, move
+        them to GENERATING under *owner*'s lease, count the attempt and open an attempt row.
+
+        A batch is due when its ``next_attempt_at`` is unset or not after *now*.
+        Concurrent callers never receive the same batch.
+        """
         ...
 
     def renew_lease(self, batch_id: int, *, owner: str, lease_expires_at: dt.datetime) -> None:
@@ -196,9 +289,16 @@ class BatchRepository(Protocol):
         ...
 
     def rescue_expired(
-        self, *, now: dt.datetime, max_attempts: int, next_attempt_at: dt.datetime
+        self, *, now: dt.datetime, retry_at: Callable[[int], dt.datetime | None]
     ) -> list[int]:
-        """Send batches whose lease expired back to PENDING (or FAILED when out of attempts)."""
+        """Release every GENERATING or UPLOADING batch whose lease expired at or before *now*.
+
+        ``retry_at(attempts)`` decides each batch's fate from the attempts it
+        has made: a time sends it back to PENDING, due at that time; None makes
+        it FAILED. Either way its leads go back to PENDING, its error becomes
+        :data:`~aspectfile_core.domain.model.LEASE_EXPIRED_MESSAGE` and its open
+        attempt is closed as ``lost``. Returns the ids of the released batches.
+        """
         ...
 
     # Operators
@@ -209,6 +309,21 @@ class BatchRepository(Protocol):
 
     def delete(self, batch_id: int, *, now: dt.datetime) -> None:
         """Delete a batch, its leads and its attempts; refuse while a worker holds a live lease."""
+        ...
+
+    def purge(
+        self,
+        *,
+        created_before: dt.datetime,
+        statuses: Collection[BatchStatus],
+        now: dt.datetime,
+        limit: int,
+    ) -> list[int]:
+        """Delete up to *limit* batches created before *created_before* in one of *statuses*,
+        with their leads and attempts, in one transaction; return their ids, lowest first.
+
+        A batch whose lease is live at *now* is skipped, as :meth:`delete` refuses it.
+        """
         ...
 
     def get_batch(self, batch_id: int) -> BatchSummary:
@@ -261,8 +376,28 @@ class BatchRepository(Protocol):
 class ObjectStore(Protocol):
     """Where generated files are published."""
 
-    def store(self, local_path: Path, *, bucket: str, file_path: str) -> StoredFile:
-        """Publish the local file at ``<root>/<bucket>/<file_path>`` and verify it."""
+    @property
+    def delivery(self) -> DeliveryOptions:
+        """The destination's delivery options; a schema's ``[delivery]`` table may override them."""
+        ...
+
+    def store(
+        self,
+        local_path: Path,
+        *,
+        bucket: str,
+        file_path: str,
+        record_count: int,
+        delivery: DeliveryOptions | None = None,
+    ) -> StoredFile:
+        """Publish the local file at ``<root>/<bucket>/<file_path>``, verify it, then write its marker.
+
+        *record_count* goes into a manifest marker. *delivery* defaults to
+        :attr:`delivery`. After a failure nothing this call wrote remains at
+        the file's name. Raises :class:`~aspectfile_core.TransientError` when a
+        retry may succeed and :class:`~aspectfile_core.ConfigurationError` when
+        the setup must change first.
+        """
         ...
 
     def describe(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -21,12 +21,12 @@ from aspectfile_core.domain.errors import (
     SchemaNotFound,
 )
 from aspectfile_core.domain.model import (
+    LEASE_EXPIRED_MESSAGE,
     AddResult,
     Attempt,
     Batch,
     BatchSummary,
     Contact,
-    LEASE_EXPIRED_MESSAGE,
     Lead,
     LeadCounts,
     LeadFailure,
@@ -37,8 +37,8 @@ from aspectfile_core.domain.status import (
     BatchStatus,
     LeadStatus,
     check_batch_transition,
-    check_reprocess,
     check_lead_transition,
+    check_reprocess,
 )
 from aspectfile_core.ports import (
     BatchFilter,
@@ -88,16 +88,24 @@ class InMemoryBatchRepository:
         max_leads_per_batch: int | None = None,
     ) -> AddResult:
         with self._lock:
-            added = 0
+            unique: dict[str, Contact] = {}
             duplicates = 0
+            for contact in contacts:
+                if contact.lead_id in unique:
+                    duplicates += 1
+                else:
+                    unique[contact.lead_id] = contact
+
+            added = 0
             touched: list[int] = []
             batch = self._open_batch(campaign_id, event_id, schema_name, bucket, now)
+            present = [lead_id for lead_id in unique if lead_id in self._leads[batch.id]]
+            duplicates += len(present)
+            for lead_id in present:
+                del unique[lead_id]
 
-            for contact in contacts:
+            for contact in unique.values():
                 leads = self._leads[batch.id]
-                if contact.lead_id in leads:
-                    duplicates += 1
-                    continue
                 if max_leads_per_batch is not None and len(leads) >= max_leads_per_batch:
                     self._batches[batch.id] = attrs.evolve(batch, is_open=False)
                     batch = self._open_batch(campaign_id, event_id, schema_name, bucket, now)
@@ -117,7 +125,10 @@ class InMemoryBatchRepository:
                 if batch.id not in touched:
                     touched.append(batch.id)
 
-            if max_leads_per_batch is not None and len(self._leads[batch.id]) >= max_leads_per_batch:
+            if (
+                max_leads_per_batch is not None
+                and len(self._leads[batch.id]) >= max_leads_per_batch
+            ):
                 self._batches[batch.id] = attrs.evolve(self._batches[batch.id], is_open=False)
             if not self._leads[batch.id] and batch.id not in touched:
                 self._discard_if_empty(batch.id)
@@ -168,7 +179,7 @@ class InMemoryBatchRepository:
                     if batch.status is BatchStatus.PENDING
                     and (batch.next_attempt_at is None or batch.next_attempt_at <= now)
                 ),
-                key=lambda batch: (batch.next_attempt_at or batch.created_at, batch.id),
+                key=lambda batch: batch.id,
             )
             claimed = []
             for batch in due[:limit]:
@@ -184,7 +195,9 @@ class InMemoryBatchRepository:
                 )
                 self._batches[batch.id] = updated
                 self._attempts[batch.id].append(
-                    Attempt(batch_id=batch.id, number=updated.attempts, started_at=now, worker=owner)
+                    Attempt(
+                        batch_id=batch.id, number=updated.attempts, started_at=now, worker=owner
+                    )
                 )
                 claimed.append(updated)
             return claimed
@@ -337,25 +350,25 @@ class InMemoryBatchRepository:
             self._close_attempt(batch_id, now, "failed", error)
 
     def rescue_expired(
-        self, *, now: dt.datetime, max_attempts: int, next_attempt_at: dt.datetime
+        self, *, now: dt.datetime, retry_at: Callable[[int], dt.datetime | None]
     ) -> list[int]:
         with self._lock:
             rescued = []
-            for batch in list(self._batches.values()):
+            for batch in sorted(self._batches.values(), key=lambda batch: batch.id):
                 if batch.status not in (BatchStatus.GENERATING, BatchStatus.UPLOADING):
                     continue
-                if batch.lease_expires_at is None or batch.lease_expires_at > now:
+                if batch.lease_expires_at is None or batch.has_live_lease(now):
                     continue
                 error = LEASE_EXPIRED_MESSAGE
-                exhausted = batch.attempts >= max_attempts
-                target = BatchStatus.FAILED if exhausted else BatchStatus.PENDING
+                next_attempt_at = retry_at(batch.attempts)
+                target = BatchStatus.FAILED if next_attempt_at is None else BatchStatus.PENDING
                 check_batch_transition(batch.id, batch.status, target)
                 self._reset_leads(batch.id)
                 self._batches[batch.id] = attrs.evolve(
                     batch,
                     status=target,
                     error_message=error,
-                    next_attempt_at=None if exhausted else next_attempt_at,
+                    next_attempt_at=next_attempt_at,
                     lease_owner=None,
                     lease_expires_at=None,
                     record_count=None,
@@ -409,11 +422,35 @@ class InMemoryBatchRepository:
     def delete(self, batch_id: int, *, now: dt.datetime) -> None:
         with self._lock:
             batch = self._get(batch_id)
-            if batch.lease_expires_at is not None and batch.lease_expires_at > now:
+            if batch.has_live_lease(now):
                 raise BatchBusy(batch_id, "delete")
-            del self._batches[batch_id]
-            del self._leads[batch_id]
-            del self._attempts[batch_id]
+            self._remove(batch_id)
+
+    def purge(
+        self,
+        *,
+        created_before: dt.datetime,
+        statuses: Collection[BatchStatus],
+        now: dt.datetime,
+        limit: int,
+    ) -> list[int]:
+        with self._lock:
+            wanted = set(statuses)
+            ids = [
+                batch.id
+                for batch in sorted(self._batches.values(), key=lambda batch: batch.id)
+                if batch.status in wanted
+                and batch.created_at < created_before
+                and not batch.has_live_lease(now)
+            ][:limit]
+            for batch_id in ids:
+                self._remove(batch_id)
+            return ids
+
+    def _remove(self, batch_id: int) -> None:
+        del self._batches[batch_id]
+        del self._leads[batch_id]
+        del self._attempts[batch_id]
 
     def _get(self, batch_id: int) -> Batch:
         try:
@@ -442,11 +479,7 @@ class InMemoryBatchRepository:
     ) -> Page[BatchSummary]:
         filters = filters or BatchFilter()
         with self._lock:
-            matching = [
-                batch
-                for batch in self._batches.values()
-                if _matches(batch, filters)
-            ]
+            matching = [batch for batch in self._batches.values() if _matches(batch, filters)]
             matching.sort(key=lambda batch: (batch.created_at, batch.id), reverse=True)
             start = (page - 1) * per_page
             items = [
@@ -464,7 +497,10 @@ class InMemoryBatchRepository:
             leads = [r.lead for r in records if status is None or r.lead.status is status]
             start = (page - 1) * per_page
             return Page(
-                items=leads[start : start + per_page], page=page, per_page=per_page, total=len(leads)
+                items=leads[start : start + per_page],
+                page=page,
+                per_page=per_page,
+                total=len(leads),
             )
 
     def list_attempts(self, batch_id: int) -> list[Attempt]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -11,9 +12,12 @@ from importlib import resources
 import click
 
 from aspectfile_core.cli.app import create_cli
-from aspectfile_core.cli.errors import EXIT_USAGE, describe
+from aspectfile_core.cli.errors import EXIT_INCOMPLETE, EXIT_USAGE, describe
 from aspectfile_core.domain.errors import AspectFileError
 from aspectfile_core.i18n import DOMAIN, locale_from_environment, negotiate_locale, translation
+from aspectfile_core.redaction import redact
+
+logger = logging.getLogger(__name__)
 
 
 def requested_locale(argv: Sequence[str]) -> str:
@@ -56,8 +60,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo(message, err=True)
         sys.exit(code)
     except ValueError as error:
-        click.echo(_("Invalid input: {detail}").format(detail=error), err=True)
+        click.echo(_("Invalid input: {detail}").format(detail=redact(str(error))), err=True)
         sys.exit(EXIT_USAGE)
+    except Exception as error:  # the last resort: a message instead of a traceback
+        logger.debug("aspectfile-run failed", exc_info=True)
+        click.echo(
+            _("Unexpected error ({kind}): {detail}. Run again with -vv to see the traceback.").format(
+                kind=type(error).__name__, detail=redact(str(error))
+            ),
+            err=True,
+        )
+        sys.exit(EXIT_INCOMPLETE)
     sys.exit(returned if isinstance(returned, int) else 0)
 
 

@@ -13,12 +13,16 @@ from typing import Any
 import attrs
 import click
 
+from aspectfile_core import schema as schemas
+from aspectfile_core.adapters.sql.migrations import upgrade_database
 from aspectfile_core.bootstrap import Config, build_service
 from aspectfile_core.cli import output
 from aspectfile_core.cli.contacts_file import read_contacts
 from aspectfile_core.cli.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
+from aspectfile_core.cli.progress import ProgressDisplay
 from aspectfile_core.domain.model import PAGE_SIZE, BatchSummary
 from aspectfile_core.domain.status import BatchStatus, LeadStatus
+from aspectfile_core.i18n import describe_failure
 from aspectfile_core.ports import BatchFilter
 from aspectfile_core.services import BatchService, ProcessReport
 
@@ -72,7 +76,9 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         "database_url",
         envvar="ASPECTFILE_DATABASE_URL",
         metavar="URL",
-        help=_("Database URL (SQLAlchemy form). Default: sqlite:///aspectfile.db in the current folder."),
+        help=_(
+            "Database URL (SQLAlchemy form). Default: sqlite:///aspectfile.db in the current folder."
+        ),
     )
     @click.option(
         "--store",
@@ -113,14 +119,16 @@ def create_cli(_: Translate, locale: str) -> click.Group:
     @db.command("upgrade", help=_("Create or update the database tables."))
     @click.pass_obj
     def db_upgrade(state: CliState) -> None:
-        state.service.repository.create_tables()  # type: ignore[attr-defined]  # the SQL repository has create_tables
+        upgrade_database(state.config.database_url, state.config.table_prefix)
         click.echo(_("Database is up to date."))
 
     @cli.group(help=_("Register and inspect schemas."))
     def schema() -> None:
         pass
 
-    @schema.command("add", help=_("Register the schema in FILE (TOML or JSON), or store a new version of it."))
+    @schema.command(
+        "add", help=_("Register the schema in FILE (TOML or JSON), or store a new version of it.")
+    )
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.pass_obj
     def schema_add(state: CliState, file: Path) -> None:
@@ -139,14 +147,26 @@ def create_cli(_: Translate, locale: str) -> click.Group:
             click.echo(_("No schema registered. Add one with 'aspectfile-run schema add FILE'."))
             return
         rows = [
-            [item.name, str(item.version), item.document_format, output.when(item.updated_at, state.locale), item.description]
+            [
+                item.name,
+                str(item.version),
+                item.document_format,
+                output.when(item.updated_at, state.locale),
+                item.description,
+            ]
             for item in stored
         ]
-        click.echo(output.table([_("NAME"), _("VERSION"), _("FORMAT"), _("UPDATED"), _("DESCRIPTION")], rows))
+        click.echo(
+            output.table(
+                [_("NAME"), _("VERSION"), _("FORMAT"), _("UPDATED"), _("DESCRIPTION")], rows
+            )
+        )
 
     @schema.command("show", help=_("Print the document of schema NAME."))
     @click.argument("name")
-    @click.option("--version", "version", type=click.IntRange(min=1), help=_("An earlier version to show."))
+    @click.option(
+        "--version", "version", type=click.IntRange(min=1), help=_("An earlier version to show.")
+    )
     @click.pass_obj
     def schema_show(state: CliState, name: str, version: int | None) -> None:
         stored = state.service.get_schema(name, version)
@@ -157,12 +177,139 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         )
         click.echo(stored.document.rstrip("\n"))
 
-    @cli.command(help=_("Add the contacts in FILE (CSV with a header row, or JSON Lines; - reads standard input) to the open batch of a campaign event."))
-    @click.option("--schema", "schema_name", required=True, metavar="NAME", help=_("Schema that renders the batch."))
-    @click.option("--campaign", "campaign_id", required=True, type=click.IntRange(min=1), metavar="ID", help=_("Campaign id."))
-    @click.option("--event", "event_id", required=True, type=click.IntRange(min=1), metavar="ID", help=_("Campaign event id."))
-    @click.option("--bucket", default=None, metavar="NAME", help=_("Bucket or top folder in the store. Default: none."))
-    @click.option("--id-column", default="id", show_default=True, metavar="COL", help=_("Column (or JSON key) that holds the lead id."))
+    @schema.command(
+        "check",
+        help=_(
+            "Validate the schema in FILE without registering it and preview its first records "
+            "(with a column ruler for fixed-width files)."
+        ),
+    )
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option(
+        "--sample",
+        type=click.File("rb"),
+        metavar="CONTACTS",
+        help=_(
+            "Contacts to preview (CSV with a header row, or JSON Lines). Default: the bundled sample contacts."
+        ),
+    )
+    @click.option(
+        "--id-column",
+        default="id",
+        show_default=True,
+        metavar="COL",
+        help=_("Column (or JSON key) that holds the lead id."),
+    )
+    @click.option(
+        "--lines",
+        type=click.IntRange(min=0),
+        default=10,
+        show_default=True,
+        metavar="N",
+        help=_("Data records to preview."),
+    )
+    def schema_check(file: Path, sample: Any, id_column: str, lines: int) -> None:
+        parsed, _text, _format = schemas.load_schema_file(file)
+        if sample is None:
+            data = resources.files("aspectfile_core") / "data" / "sample_contacts.csv"
+            with data.open("rb") as handle:
+                contacts = read_contacts(handle, name="sample_contacts.csv", id_column="id", _=_)
+        else:
+            contacts = read_contacts(
+                sample, name=str(getattr(sample, "name", "-")), id_column=id_column, _=_
+            )
+        click.echo(
+            _("Schema {name!r} is valid ({format}, {count} fields).").format(
+                name=parsed.name, format=parsed.format, count=len(parsed.fields)
+            )
+        )
+        if lines:
+            click.echo()
+            click.echo(
+                schemas.preview(
+                    parsed,
+                    [contact.fields for contact in contacts.contacts],
+                    lines,
+                    id_field=id_column,
+                )
+            )
+
+    @schema.command(
+        "import",
+        help=_(
+            "Turn a record layout table (xlsx or csv with the columns No., Name, Data Type, "
+            "Access Type, Offset, Length) into a TOML schema skeleton whose sources you then map."
+        ),
+    )
+    @click.argument("layout", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--name", "name", required=True, help=_("Name of the new schema."))
+    @click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+        help=_("Where to write the TOML; - prints it. Default: NAME.toml in the current folder."),
+    )
+    @click.option("--force", is_flag=True, help=_("Overwrite the output file if it exists."))
+    def schema_import(layout: Path, name: str, output: Path | None, force: bool) -> None:
+        text = schemas.import_layout(layout, name)
+        if output is not None and str(output) == "-":
+            click.echo(text, nl=False)
+            return
+        target = output or Path(f"{name}.toml")
+        if target.exists() and not force:
+            raise click.UsageError(
+                _("{path} already exists; choose another --output or add --force.").format(
+                    path=target
+                )
+            )
+        target.write_text(text, encoding="utf-8")
+        click.echo(
+            _(
+                "Wrote {path}. Map each field's source to a contact column, then check it with 'aspectfile-run schema check {path}'."
+            ).format(path=target)
+        )
+
+    @cli.command(
+        help=_(
+            "Add the contacts in FILE (CSV with a header row, or JSON Lines; - reads standard input) to the open batch of a campaign event."
+        )
+    )
+    @click.option(
+        "--schema",
+        "schema_name",
+        required=True,
+        metavar="NAME",
+        help=_("Schema that renders the batch."),
+    )
+    @click.option(
+        "--campaign",
+        "campaign_id",
+        required=True,
+        type=click.IntRange(min=1),
+        metavar="ID",
+        help=_("Campaign id."),
+    )
+    @click.option(
+        "--event",
+        "event_id",
+        required=True,
+        type=click.IntRange(min=1),
+        metavar="ID",
+        help=_("Campaign event id."),
+    )
+    @click.option(
+        "--bucket",
+        default=None,
+        metavar="NAME",
+        help=_("Bucket or top folder in the store. Default: none."),
+    )
+    @click.option(
+        "--id-column",
+        default="id",
+        show_default=True,
+        metavar="COL",
+        help=_("Column (or JSON key) that holds the lead id."),
+    )
     @click.argument("file", type=click.File("rb"))
     @click.pass_obj
     def enqueue(
@@ -193,7 +340,9 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         )
         batches = ", ".join(str(batch_id) for batch_id in result.batch_ids) or "-"
         click.echo(
-            _("Added {added} leads to batch {batches}; {duplicates} already there, {rejected} rows rejected.").format(
+            _(
+                "Added {added} leads to batch {batches}; {duplicates} already there, {rejected} rows rejected."
+            ).format(
                 added=result.added,
                 batches=batches,
                 duplicates=result.duplicates,
@@ -204,10 +353,29 @@ def create_cli(_: Translate, locale: str) -> click.Group:
             raise SystemExit(EXIT_INCOMPLETE)
 
     @cli.command(help=_("Claim pending batches, generate their files and store them."))
-    @click.option("--limit", type=click.IntRange(min=1), metavar="N", help=_("Process at most N batches. Default: all that are due."))
+    @click.option(
+        "--limit",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help=_("Process at most N batches. Default: all that are due."),
+    )
+    @click.option(
+        "--quiet",
+        is_flag=True,
+        help=_(
+            "Show no progress. By default a progress bar per batch goes to standard error on a terminal, and otherwise a line every 10 seconds."
+        ),
+    )
     @click.pass_obj
-    def process(state: CliState, limit: int | None) -> None:
-        report = state.service.process(limit)
+    def process(state: CliState, limit: int | None, quiet: bool) -> None:
+        if quiet:
+            report = state.service.process(limit)
+        else:
+            display = ProgressDisplay(_, click.get_text_stream("stderr"))
+            try:
+                report = state.service.process(limit, progress=display)
+            finally:
+                display.close()
         echo_report(report, _)
         if not report.all_uploaded:
             raise SystemExit(EXIT_INCOMPLETE)
@@ -219,8 +387,14 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         click.echo(_("{count} batches recovered.").format(count=len(rescued)))
 
     @cli.command("list", help=_("List batches, newest first, 20 per page."))
-    @click.option("--status", type=click.Choice([status.value for status in BatchStatus], case_sensitive=False), help=_("Only batches in this state."))
-    @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help=_("Page number."))
+    @click.option(
+        "--status",
+        type=click.Choice([status.value for status in BatchStatus], case_sensitive=False),
+        help=_("Only batches in this state."),
+    )
+    @click.option(
+        "--page", type=click.IntRange(min=1), default=1, show_default=True, help=_("Page number.")
+    )
     @click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of a table."))
     @click.pass_obj
     def list_command(state: CliState, status: str | None, page: int, as_json: bool) -> None:
@@ -231,11 +405,24 @@ def create_cli(_: Translate, locale: str) -> click.Group:
             return
         if not result.items:
             if result.total:
-                click.echo(_("Page {page} is past the last page ({pages}).").format(page=page, pages=result.pages))
+                click.echo(
+                    _("Page {page} is past the last page ({pages}).").format(
+                        page=page, pages=result.pages
+                    )
+                )
             else:
                 click.echo(_("No batches yet. Add contacts with 'aspectfile-run enqueue'."))
             return
-        headers = [_("ID"), _("STATUS"), _("SCHEMA"), _("CAMPAIGN/EVENT"), _("PENDING/GENERATED/FAILED"), _("FILE"), _("SIZE"), _("CREATED")]
+        headers = [
+            _("ID"),
+            _("STATUS"),
+            _("SCHEMA"),
+            _("CAMPAIGN/EVENT"),
+            _("PENDING/GENERATED/FAILED"),
+            _("FILE"),
+            _("SIZE"),
+            _("CREATED"),
+        ]
         click.echo(output.table(headers, output.batch_rows(result, state.locale)))
         click.echo(
             _("Page {page} of {pages}, {total} batches.").format(
@@ -251,18 +438,28 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         summary = state.service.get_batch(batch_id)
         if as_json:
             document = output.batch_json(summary)
-            document["leads"] = [output.lead_json(lead) for lead in iter_leads(state.service, batch_id)]
+            document["leads"] = [
+                output.lead_json(lead) for lead in iter_leads(state.service, batch_id)
+            ]
             click.echo(json.dumps(document, ensure_ascii=False, indent=2))
             return
         echo_batch(state, summary, _)
 
     @cli.command(help=_("Send a FAILED batch back to PENDING with all its leads, for another try."))
     @click.argument("batch_id", type=click.IntRange(min=1), metavar="ID")
-    @click.option("--force", is_flag=True, help=_("Also reprocess an UPLOADED batch, which delivers its file again."))
+    @click.option(
+        "--force",
+        is_flag=True,
+        help=_("Also reprocess an UPLOADED batch, which delivers its file again."),
+    )
     @click.pass_obj
     def reprocess(state: CliState, batch_id: int, force: bool) -> None:
         state.service.reprocess(batch_id, force=force)
-        click.echo(_("Batch {id} is PENDING again; the next 'process' run generates it.").format(id=batch_id))
+        click.echo(
+            _("Batch {id} is PENDING again; the next 'process' run generates it.").format(
+                id=batch_id
+            )
+        )
 
     @cli.command(help=_("Delete batch ID and its leads."))
     @click.argument("batch_id", type=click.IntRange(min=1), metavar="ID")
@@ -280,11 +477,15 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         state.service.delete(batch_id)
         click.echo(_("Batch {id} deleted.").format(id=batch_id))
 
-    @cli.command(help=_("Run the whole job on bundled sample data: create the database, register a sample schema, add sample contacts, process them and print the result."))
+    @cli.command(
+        help=_(
+            "Run the whole job on bundled sample data: create the database, register a sample schema, add sample contacts, process them and print the result."
+        )
+    )
     @click.pass_obj
     def demo(state: CliState) -> None:
         service = state.service
-        service.repository.create_tables()  # type: ignore[attr-defined]  # the SQL repository has create_tables
+        upgrade_database(state.config.database_url, state.config.table_prefix)
         data = resources.files("aspectfile_core") / "data"
         stored = service.register_schema(
             (data / "schemas" / f"{DEMO_SCHEMA}.toml").read_text(encoding="utf-8"), "toml"
@@ -298,7 +499,9 @@ def create_cli(_: Translate, locale: str) -> click.Group:
             contacts=contacts.contacts,
         )
         click.echo(
-            _("Registered schema {name!r} (version {version}) and added {count} sample contacts to campaign {campaign}, event {event}.").format(
+            _(
+                "Registered schema {name!r} (version {version}) and added {count} sample contacts to campaign {campaign}, event {event}."
+            ).format(
                 name=stored.name,
                 version=stored.version,
                 count=added.added,
@@ -315,7 +518,16 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         if not report.all_uploaded:
             raise SystemExit(EXIT_INCOMPLETE)
 
+    for register in command_modules():
+        register(cli, _)
     return cli
+
+
+def command_modules() -> list[Callable[[click.Group, Translate], None]]:
+    """Return the ``register(cli, _)`` functions of the command modules in :mod:`aspectfile_core.cli.commands`."""
+    from aspectfile_core.cli import commands
+
+    return [module.register for module in commands.MODULES]
 
 
 def iter_leads(service: BatchService, batch_id: int, per_page: int = 1000) -> Iterator[Any]:
@@ -330,12 +542,16 @@ def iter_leads(service: BatchService, batch_id: int, per_page: int = 1000) -> It
 
 def echo_report(report: ProcessReport, _: Translate) -> None:
     if report.rescued:
-        click.echo(_("Recovered {count} batches from stopped workers.").format(count=len(report.rescued)))
+        click.echo(
+            _("Recovered {count} batches from stopped workers.").format(count=len(report.rescued))
+        )
     if not (report.uploaded or report.retried or report.failed or report.lost):
         click.echo(_("No batch is due."))
         return
     click.echo(
-        _("Processed: {uploaded} uploaded, {retried} to retry, {failed} failed, {lost} taken over by another worker.").format(
+        _(
+            "Processed: {uploaded} uploaded, {retried} to retry, {failed} failed, {lost} taken over by another worker."
+        ).format(
             uploaded=len(report.uploaded),
             retried=len(report.retried),
             failed=len(report.failed),
@@ -368,7 +584,10 @@ def echo_batch(state: CliState, summary: BatchSummary, _: Translate) -> None:
         (
             _("Leads"),
             _("{total} total: {pending} pending, {generated} generated, {failed} failed").format(
-                total=counts.total, pending=counts.pending, generated=counts.generated, failed=counts.failed
+                total=counts.total,
+                pending=counts.pending,
+                generated=counts.generated,
+                failed=counts.failed,
             ),
         ),
     ]
@@ -381,10 +600,19 @@ def echo_batch(state: CliState, summary: BatchSummary, _: Translate) -> None:
         click.echo(_("Failed leads:"))
         page = state.service.list_leads(batch.id, 1, per_page=50, status=LeadStatus.FAILED)
         for lead in page.items:
-            reason = lead.failure.message if lead.failure else ""
+            failure = lead.failure
+            reason = (
+                describe_failure(failure.code, failure.field, failure.value, _, failure.message)
+                if failure
+                else ""
+            )
             click.echo(f"  {lead.lead_id}: {reason}")
         if page.total > len(page.items):
-            click.echo(_("  ... and {count} more ('show --json' lists all).").format(count=page.total - len(page.items)))
+            click.echo(
+                _("  ... and {count} more ('show --json' lists all).").format(
+                    count=page.total - len(page.items)
+                )
+            )
 
 
 __all__ = ["EXIT_OK", "EXIT_USAGE", "create_cli"]

@@ -42,9 +42,7 @@ def detect_format(name: str, head: bytes) -> str:
     return "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
 
 
-def read_contacts(
-    stream: IO[bytes], *, name: str, id_column: str, _: Translate
-) -> ContactsFile:
+def read_contacts(stream: IO[bytes], *, name: str, id_column: str, _: Translate) -> ContactsFile:
     """Read every row of *stream*; rows without a usable id go to :attr:`ContactsFile.rejected`."""
     data = stream.read()
     try:
@@ -57,7 +55,11 @@ def read_contacts(
         ) from error
 
     result = ContactsFile()
-    rows = _jsonl_rows(text, _) if detect_format(name, data[:64]) == "jsonl" else _csv_rows(text, id_column, _)
+    rows = (
+        _jsonl_rows(text, _)
+        if detect_format(name, data[:64]) == "jsonl"
+        else _csv_rows(text, id_column, _)
+    )
     for line, fields, problem in rows:
         if problem is not None:
             result.rejected.append(RejectedRow(line, problem))
@@ -66,7 +68,9 @@ def read_contacts(
         raw_id = fields.get(id_column)
         if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
             result.rejected.append(
-                RejectedRow(line, _("no value in the id column {column!r}").format(column=id_column))
+                RejectedRow(
+                    line, _("no value in the id column {column!r}").format(column=id_column)
+                )
             )
             continue
         try:
@@ -75,9 +79,9 @@ def read_contacts(
             result.rejected.append(
                 RejectedRow(
                     line,
-                    _("the id {value!r} is not a usable lead id: use at most {maximum} characters").format(
-                        value=str(raw_id)[:40], maximum=MAX_LEAD_ID_LENGTH
-                    ),
+                    _(
+                        "the id {value!r} is not a usable lead id: use at most {maximum} characters"
+                    ).format(value=str(raw_id)[:40], maximum=MAX_LEAD_ID_LENGTH),
                 )
             )
     return result
@@ -93,13 +97,17 @@ def _csv_rows(text: str, id_column: str, _: Translate) -> Iterator[Row]:
     except StopIteration:
         return
     except csv.Error as error:
-        raise InvalidContact(_("the CSV header cannot be read: {error}").format(error=error)) from error
+        raise InvalidContact(
+            _("the CSV header cannot be read: {error}").format(error=error)
+        ) from error
 
     header = [column.strip() for column in header]
     if id_column not in header:
         raise InvalidContact(
-            _("the id column {column!r} is not in the header; columns are: {columns}. "
-              "Choose one with --id-column").format(column=id_column, columns=", ".join(header))
+            _(
+                "the id column {column!r} is not in the header; columns are: {columns}. "
+                "Choose one with --id-column"
+            ).format(column=id_column, columns=", ".join(header))
         )
 
     while True:
@@ -108,14 +116,22 @@ def _csv_rows(text: str, id_column: str, _: Translate) -> Iterator[Row]:
         except StopIteration:
             return
         except csv.Error as error:
-            yield reader.line_num, None, _("the row cannot be read as CSV: {error}").format(error=error)
+            yield (
+                reader.line_num,
+                None,
+                _("the row cannot be read as CSV: {error}").format(error=error),
+            )
             continue
         line = reader.line_num
         if not values or all(not value.strip() for value in values):
             continue
         if len(values) != len(header):
-            yield line, None, _("the row has {count} values but the header has {expected} columns").format(
-                count=len(values), expected=len(header)
+            yield (
+                line,
+                None,
+                _("the row has {count} values but the header has {expected} columns").format(
+                    count=len(values), expected=len(header)
+                ),
             )
             continue
         yield line, dict(zip(header, values, strict=True)), None

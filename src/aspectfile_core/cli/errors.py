@@ -33,9 +33,9 @@ def describe(error: AspectFileError, _: Translate) -> tuple[str, int]:
         return _("Batch {id} not found.").format(id=error.batch_id), EXIT_USAGE
     if isinstance(error, SchemaNotFound):
         return (
-            _("Schema {name!r} not found. Register it with 'aspectfile-run schema add FILE'.").format(
-                name=error.schema_name
-            ),
+            _(
+                "Schema {name!r} not found. Register it with 'aspectfile-run schema add FILE'."
+            ).format(name=error.schema_name),
             EXIT_USAGE,
         )
     if isinstance(error, SchemaError):
@@ -43,15 +43,17 @@ def describe(error: AspectFileError, _: Translate) -> tuple[str, int]:
         return _("The schema is invalid:") + "\n" + problems, EXIT_USAGE
     if isinstance(error, ForceRequired):
         return (
-            _("Batch {id} is already UPLOADED. Reprocessing delivers its file again; "
-              "add --force to confirm.").format(id=error.batch_id),
+            _(
+                "Batch {id} is already UPLOADED. Reprocessing delivers its file again; "
+                "add --force to confirm."
+            ).format(id=error.batch_id),
             EXIT_USAGE,
         )
     if isinstance(error, BatchBusy):
         return (
-            _("Batch {id} is being processed by a worker right now. Try again when it finishes.").format(
-                id=error.batch_id
-            ),
+            _(
+                "Batch {id} is being processed by a worker right now. Try again when it finishes."
+            ).format(id=error.batch_id),
             EXIT_INCOMPLETE,
         )
     if isinstance(error, IllegalTransition):
@@ -67,7 +69,9 @@ def describe(error: AspectFileError, _: Translate) -> tuple[str, int]:
         return _("Configuration error: {detail}").format(detail=redact(str(error))), EXIT_USAGE
     if isinstance(error, TransientError):
         return (
-            _("Temporary failure: {detail}. Try again in a moment.").format(detail=redact(str(error))),
+            _("Temporary failure: {detail}. Try again in a moment.").format(
+                detail=redact(str(error))
+            ),
             EXIT_INCOMPLETE,
         )
     return _("Error: {detail}").format(detail=redact(str(error))), EXIT_INCOMPLETE

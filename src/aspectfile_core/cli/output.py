@@ -105,7 +105,10 @@ def table(headers: list[str], rows: Iterable[list[str]]) -> str:
     """Lay out *rows* under *headers* in columns padded to the widest cell."""
     grid = [headers, *rows]
     widths = [max(len(row[column]) for row in grid) for column in range(len(headers))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in grid]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in grid
+    ]
     return "\n".join(lines)
 
 

@@ -33,7 +33,7 @@ class ConfigurationError(AspectFileError):
 class SchemaProblem:
     """One problem found in a schema document, with the path of the key at fault."""
 
-    __slots__ = ("path", "message")
+    __slots__ = ("message", "path")
 
     def __init__(self, path: str, message: str) -> None:
         self.path = path
@@ -86,7 +86,9 @@ class BatchNotFound(AspectFileError, LookupError):
 class IllegalTransition(AspectFileError):
     """A batch or lead was asked to move between two states the transition table does not link."""
 
-    def __init__(self, batch_id: int | None, from_state: str, to_state: str, subject: str = "batch") -> None:
+    def __init__(
+        self, batch_id: int | None, from_state: str, to_state: str, subject: str = "batch"
+    ) -> None:
         self.batch_id = batch_id
         self.from_state = from_state
         self.to_state = to_state

@@ -124,6 +124,10 @@ class Batch:
     lease_owner: str | None = None
     lease_expires_at: dt.datetime | None = None
 
+    def has_live_lease(self, now: dt.datetime) -> bool:
+        """Return True while a worker's lease on this batch has not expired at *now*."""
+        return self.lease_expires_at is not None and self.lease_expires_at > now
+
 
 @attrs.frozen
 class LeadCounts:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 import attrs
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if value <= 0:
         raise ValueError(f"{attribute.name} must be greater than 0, got {value!r}")
 
@@ -33,5 +34,5 @@ class RetryPolicy:
     def delay(self, attempts: int, rng: random.Random) -> dt.timedelta:
         """Return the wait after the *attempts*-th failed attempt."""
         exponent = max(0, attempts - 1)
-        ceiling = min(self.wait_max_seconds, self.wait_initial_seconds * 2.0**min(exponent, 60))
+        ceiling = min(self.wait_max_seconds, self.wait_initial_seconds * 2.0 ** min(exponent, 60))
         return dt.timedelta(seconds=rng.uniform(ceiling / 2, ceiling))

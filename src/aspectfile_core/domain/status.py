@@ -10,7 +10,7 @@ import attrs
 from aspectfile_core.domain.errors import ForceRequired, IllegalTransition
 
 
-class BatchStatus(str, enum.Enum):
+class BatchStatus(enum.StrEnum):
     """Where a batch is in its life. The value is what the database stores."""
 
     PENDING = "PENDING"
@@ -24,11 +24,8 @@ class BatchStatus(str, enum.Enum):
     FAILED = "FAILED"
     """Stopped by a configuration error or by running out of attempts; needs a person."""
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class LeadStatus(str, enum.Enum):
+class LeadStatus(enum.StrEnum):
     """Where one lead of a batch is. The value is what the database stores."""
 
     PENDING = "PENDING"
@@ -37,9 +34,6 @@ class LeadStatus(str, enum.Enum):
     """Written to the batch's stored file."""
     FAILED = "FAILED"
     """Left out of the file; the failure reason says why."""
-
-    def __str__(self) -> str:
-        return self.value
 
 
 BATCH_TRANSITIONS: Mapping[BatchStatus, frozenset[BatchStatus]] = {

@@ -11,7 +11,7 @@ import socket
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from aspectfile_core.domain.model import (
     StoredSchema,
 )
 from aspectfile_core.domain.retry import RetryPolicy
-from aspectfile_core.domain.status import LeadStatus
+from aspectfile_core.domain.status import BatchStatus, LeadStatus
 from aspectfile_core.ports import (
     BatchFilter,
     BatchRepository,
@@ -59,16 +59,35 @@ def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int)
         raise ValueError(f"{attribute.name} must be at least 1, got {value!r}")
 
 
+def _positive_seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"{attribute.name} must be greater than 0 seconds, got {value!r}")
+
+
+DEFAULT_PURGE_STATUSES: frozenset[BatchStatus] = frozenset(
+    {BatchStatus.UPLOADED, BatchStatus.FAILED}
+)
+"""States :meth:`BatchService.purge` deletes by default: those no worker touches again."""
+
+PURGE_CHUNK_SIZE = 100
+"""Default number of batches :meth:`BatchService.purge` deletes per transaction."""
+
+MAX_PURGE_CHUNK_SIZE = 500
+"""Largest purge chunk: the ids of one chunk go into one IN (...) list."""
+
+
 @attrs.frozen
 class ServiceSettings:
     """Tunable behaviour of the batch service."""
 
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
-    lease_seconds: float = 300.0
+    lease_seconds: float = attrs.field(default=300.0, validator=_positive_seconds)
     """How long a claim stays valid without a renewal; workers renew every third of it."""
     chunk_size: int = attrs.field(default=5000, validator=_positive_int)
     """Leads read from the database per round trip while generating."""
-    max_leads_per_batch: int | None = None
+    max_leads_per_batch: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_positive_int)
+    )
     """When set, a full open batch is sealed and the next contact opens a new one."""
     default_bucket: str = ""
 
@@ -144,7 +163,7 @@ class BatchService:
             campaign_id=campaign_id,
             event_id=event_id,
             schema_name=schema_name,
-            contacts=[Contact(lead_id, dict(fields or {}))],  # type: ignore[arg-type]  # the converter turns int ids into str
+            contacts=[Contact(lead_id, dict(fields or {}))],
             bucket=bucket,
         )
 
@@ -207,13 +226,21 @@ class BatchService:
 
     def recover(self) -> list[int]:
         """Send batches whose worker died (lease expired) back to PENDING, or to FAILED
-        when they have used all their attempts; return their ids."""
+        when they have used all their attempts; return their ids.
+
+        Each rescued batch gets its own backoff, drawn from the retry policy
+        for the attempts it has made, so batches that lost their workers
+        together do not all come due at the same moment.
+        """
         now = self.clock.now()
-        attempts = self.settings.retry.max_attempts
-        next_attempt_at = now + self.settings.retry.delay(1, self._rng)
-        rescued = self.repository.rescue_expired(
-            now=now, max_attempts=attempts, next_attempt_at=next_attempt_at
-        )
+        retry = self.settings.retry
+
+        def retry_at(attempts: int) -> dt.datetime | None:
+            if retry.is_exhausted(attempts):
+                return None
+            return now + retry.delay(attempts, self._rng)
+
+        rescued = self.repository.rescue_expired(now=now, retry_at=retry_at)
         for batch_id in rescued:
             logger.warning(
                 "AspectFile: Rescued batch %s: worker lost: lease expired",
@@ -228,12 +255,14 @@ class BatchService:
         *,
         deadline: dt.datetime | None = None,
         progress: Callable[[int, int, int], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> ProcessReport:
         """Claim and process pending batches one at a time.
 
-        Stops after *limit* batches, when none is due, or once *deadline* has
-        passed (the batch in hand is finished first). *progress* is called with
-        (batch id, leads written, leads in the batch) as generation advances.
+        Stops after *limit* batches, when none is due, once *deadline* has
+        passed, or once *stop* is set; the batch in hand is finished first.
+        *progress* is called with (batch id, leads written, leads in the batch)
+        as generation advances.
         """
         rescued = self.recover()
         tally = _ProcessTally()
@@ -241,6 +270,8 @@ class BatchService:
 
         while limit is None or handled < limit:
             if deadline is not None and self.clock.now() >= deadline:
+                break
+            if stop is not None and stop.is_set():
                 break
 
             owner = self._worker_id()
@@ -298,7 +329,7 @@ class BatchService:
         except TransientError as error:
             self._retry_or_fail(batch, owner, error, tally)
             return
-        except Exception as error:  # noqa: BLE001  # an unexpected error must not stop the worker; it is retried within the attempt budget
+        except Exception as error:  # an unexpected error must not stop the worker; it is retried within the attempt budget
             logger.exception(
                 "AspectFile: Batch processing failed: batch %s: unexpected error",
                 batch.id,
@@ -326,18 +357,25 @@ class BatchService:
             chunks = self._lead_chunks(batch.id, total, progress)
             with local_path.open("wb") as out:
                 result = schemas.render_file(schema, chunks, out, variables)
-            schemas.verify_file(schema, local_path, result.record_count)
+            self._verify(schema, local_path, result.record_count)
 
-            outcome = RenderOutcome(
-                record_count=result.record_count,
-                failures=result.failures,
-                warnings=result.warnings,
-            )
-            self._check_batch_policies(batch, schema, outcome, total)
+            outcome = result.to_outcome()
+            try:
+                schemas.check_batch_policies(schema, result)
+            except schemas.BatchPolicyError as error:
+                raise BatchRejected(str(error), outcome) from error
             self.repository.mark_uploading(
                 batch.id, owner=owner, outcome=outcome, now=self.clock.now()
             )
-            stored = self.store.store(local_path, bucket=batch.bucket, file_path=target.file_path)
+            stored = self.store.store(
+                local_path,
+                bucket=batch.bucket,
+                file_path=target.file_path,
+                record_count=outcome.record_count,
+                # TODO: pass self.store.delivery.merged(<the schema's [delivery] table>) once
+                # the schema parser reads that table; until then the destination's options apply.
+                delivery=self.store.delivery,
+            )
 
         self.repository.mark_uploaded(batch.id, owner=owner, stored=stored, now=self.clock.now())
         logger.info(
@@ -423,33 +461,17 @@ class BatchService:
         return merged
 
     @staticmethod
-    def _check_batch_policies(
-        batch: Batch, schema: schemas.Schema, outcome: RenderOutcome, total: int
-    ) -> None:
-        failed = len(outcome.failures)
-        if failed and schema.invalid_leads == "fail_batch":
-            raise BatchRejected(
-                f"{failed} of {total} leads are invalid and schema {schema.name!r} "
-                "sets invalid_leads = 'fail_batch'; fix the contacts or the schema, then reprocess",
-                outcome,
-            )
-        if total and schema.max_invalid_ratio is not None and failed / total > schema.max_invalid_ratio:
-            raise BatchRejected(
-                f"{failed} of {total} leads are invalid, more than the max_invalid_ratio "
-                f"{schema.max_invalid_ratio} of schema {schema.name!r}; "
-                "this usually means a schema or field mapping error",
-                outcome,
-            )
-        if outcome.record_count == 0 and schema.empty_batch == "fail":
-            raise BatchRejected(
-                f"batch {batch.id} has no lead to write ({failed} failed) and schema "
-                f"{schema.name!r} sets empty_batch = 'fail'",
-                outcome,
-            )
+    def _verify(schema: schemas.Schema, path: Path, record_count: int) -> None:
+        try:
+            schemas.verify_file(schema, path, record_count)
+        except schemas.FileFormatError as error:
+            # Retrying renders the same bytes, so this needs a person, like a configuration error.
+            raise ConfigurationError(
+                f"the generated file failed verification against schema {schema.name!r}: {error}; "
+                "nothing was stored. Please report this with the schema document"
+            ) from error
 
-    def _fail(
-        self, batch: Batch, owner: str, error: AspectFileError, tally: _ProcessTally
-    ) -> None:
+    def _fail(self, batch: Batch, owner: str, error: AspectFileError, tally: _ProcessTally) -> None:
         message = redact(str(error))
         failures = error.outcome.failures if isinstance(error, BatchRejected) else None
         logger.error(
@@ -556,6 +578,48 @@ class BatchService:
             extra={"batch_id": batch_id, "action": "batch_deleted"},
         )
 
+    def purge(
+        self,
+        *,
+        older_than: dt.timedelta,
+        statuses: Collection[BatchStatus] | None = None,
+        chunk_size: int = PURGE_CHUNK_SIZE,
+    ) -> int:
+        """Delete batches created more than *older_than* ago, with their leads and attempts.
+
+        Only batches in *statuses* go, by default :data:`DEFAULT_PURGE_STATUSES`.
+        A batch a worker holds a live lease on is never deleted. Each
+        transaction deletes at most *chunk_size* batches, so a large purge
+        never holds locks for long. Returns the number of batches deleted.
+        """
+        if older_than < dt.timedelta(0):
+            raise ValueError(f"older_than {older_than} is invalid; use 0 or more")
+        if not 1 <= chunk_size <= MAX_PURGE_CHUNK_SIZE:
+            raise ValueError(f"chunk_size {chunk_size} is invalid; use 1 to {MAX_PURGE_CHUNK_SIZE}")
+        wanted = frozenset(DEFAULT_PURGE_STATUSES if statuses is None else statuses)
+        if not wanted:
+            raise ValueError("statuses is empty; name at least one batch state to purge")
+
+        now = self.clock.now()
+        created_before = now - older_than
+        deleted = 0
+        while True:
+            ids = self.repository.purge(
+                created_before=created_before, statuses=wanted, now=now, limit=chunk_size
+            )
+            deleted += len(ids)
+            if ids:
+                logger.info(
+                    "AspectFile: Purged %s batches (ids %s to %s) created before %s",
+                    len(ids),
+                    ids[0],
+                    ids[-1],
+                    created_before.isoformat(timespec="seconds"),
+                    extra={"action": "batches_purged"},
+                )
+            if len(ids) < chunk_size:
+                return deleted
+
     def list_batches(
         self, page: int = 1, *, per_page: int = 20, filters: BatchFilter | None = None
     ) -> Page[BatchSummary]:
@@ -582,7 +646,7 @@ class BatchService:
 
 
 class BatchRejected(ConfigurationError):
-    """A batch-level policy of the schema rejected the generated file."""
+    """A batch-level policy of the schema rejected the generated file; :attr:`outcome` keeps the lead failures."""
 
     def __init__(self, message: str, outcome: RenderOutcome) -> None:
         self.outcome = outcome
@@ -601,4 +665,11 @@ def _check_page(page: int, per_page: int) -> None:
         raise ValueError(f"per_page {per_page} is invalid; use 1 to 1000")
 
 
-__all__ = ["BatchRejected", "BatchService", "ProcessReport", "SchemaError", "ServiceSettings"]
+__all__ = [
+    "DEFAULT_PURGE_STATUSES",
+    "BatchRejected",
+    "BatchService",
+    "ProcessReport",
+    "SchemaError",
+    "ServiceSettings",
+]

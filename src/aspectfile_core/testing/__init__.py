@@ -5,8 +5,12 @@
 * :class:`FixedClock`: a clock that moves only when told to.
 * :mod:`aspectfile_core.testing.contract`: ``RepositoryContract``, a pytest test
   class to subclass with a ``repository`` fixture that returns an empty repository.
+* :mod:`aspectfile_core.testing.stateful`: ``RepositoryStateMachine``, a Hypothesis
+  state machine that drives a repository with random steps and checks it
+  against a model; subclass it with a ``make_repository`` method.
 
-Importing the contract module needs pytest (the ``test`` extra).
+Importing the contract module needs pytest, and the stateful module Hypothesis
+(both in the ``test`` extra).
 """
 
 from aspectfile_core.adapters.clock import FixedClock

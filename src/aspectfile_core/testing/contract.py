@@ -37,7 +37,7 @@ SCHEMA_DOCUMENT = 'name = "contract"\nformat = "delimited"\n'
 
 def contacts(*lead_ids: int | str, **fields: Any) -> list[Contact]:
     """Return contacts with the given ids, each with *fields* plus its own ``name``."""
-    return [Contact(lead_id, {"name": f"lead {lead_id}", **fields}) for lead_id in lead_ids]  # type: ignore[arg-type]  # the converter accepts int ids
+    return [Contact(lead_id, {"name": f"lead {lead_id}", **fields}) for lead_id in lead_ids]
 
 
 def minutes(count: float) -> dt.datetime:
@@ -280,7 +280,9 @@ class RepositoryContract:
         repository.mark_uploading(
             batch_id,
             owner="worker-a",
-            outcome=RenderOutcome(record_count=2, failures={"2": failure}, warnings={"1": [warning]}),
+            outcome=RenderOutcome(
+                record_count=2, failures={"2": failure}, warnings={"1": [warning]}
+            ),
             now=minutes(1),
         )
         assert repository.get_batch(batch_id).batch.status is BatchStatus.UPLOADING
@@ -293,8 +295,15 @@ class RepositoryContract:
         assert summary.batch.uploaded_at == minutes(2)
         assert summary.batch.record_count == 2
         assert summary.batch.lease_owner is None
-        assert (summary.counts.generated, summary.counts.failed, summary.counts.pending) == (2, 1, 0)
-        leads = {lead.lead_id: lead for lead in repository.list_leads(batch_id, page=1, per_page=20).items}
+        assert (summary.counts.generated, summary.counts.failed, summary.counts.pending) == (
+            2,
+            1,
+            0,
+        )
+        leads = {
+            lead.lead_id: lead
+            for lead in repository.list_leads(batch_id, page=1, per_page=20).items
+        }
         assert leads["2"].failure == failure
         assert leads["1"].warnings == (warning,)
         assert repository.list_attempts(batch_id)[-1].outcome == "uploaded"
@@ -353,7 +362,11 @@ class RepositoryContract:
         )
 
         repository.release_for_retry(
-            batch_id, owner="worker-a", error="connection refused", next_attempt_at=minutes(1), now=T0
+            batch_id,
+            owner="worker-a",
+            error="connection refused",
+            next_attempt_at=minutes(1),
+            now=T0,
         )
 
         summary = repository.get_batch(batch_id)
@@ -373,7 +386,9 @@ class RepositoryContract:
         self.claim_one(repository)
         failure = LeadFailure("invalid_phone", "bad phone", "phone", "12")
 
-        repository.fail(batch_id, owner="worker-a", error="too many invalid", now=T0, failures={"1": failure})
+        repository.fail(
+            batch_id, owner="worker-a", error="too many invalid", now=T0, failures={"1": failure}
+        )
 
         summary = repository.get_batch(batch_id)
         assert summary.batch.status is BatchStatus.FAILED
@@ -430,7 +445,9 @@ class RepositoryContract:
     def test_file_sequence_counts_per_schema(self, repository: BatchRepository) -> None:
         """Each schema's file counter goes up by one and never repeats."""
         for name in ("a", "b"):
-            repository.save_schema(name=name, document=name, document_format="toml", description="", now=T0)
+            repository.save_schema(
+                name=name, document=name, document_format="toml", description="", now=T0
+            )
 
         numbers = [repository.next_file_sequence("a") for _ in range(3)]
 
@@ -446,8 +463,8 @@ class RepositoryContract:
         (batch_id,) = self.add(repository, 1)
         self.claim_one(repository)
 
-        early = repository.rescue_expired(now=minutes(4), max_attempts=3, next_attempt_at=minutes(6))
-        rescued = repository.rescue_expired(now=minutes(5), max_attempts=3, next_attempt_at=minutes(6))
+        early = repository.rescue_expired(now=minutes(4), retry_at=lambda attempts: minutes(6))
+        rescued = repository.rescue_expired(now=minutes(5), retry_at=lambda attempts: minutes(6))
 
         assert early == []
         assert rescued == [batch_id]
@@ -464,9 +481,49 @@ class RepositoryContract:
         (batch_id,) = self.add(repository, 1)
         self.claim_one(repository)
 
-        repository.rescue_expired(now=minutes(6), max_attempts=1, next_attempt_at=minutes(7))
+        repository.rescue_expired(now=minutes(6), retry_at=lambda attempts: None)
 
-        assert repository.get_batch(batch_id).batch.status is BatchStatus.FAILED
+        batch = repository.get_batch(batch_id).batch
+        assert batch.status is BatchStatus.FAILED
+        assert batch.error_message == LEASE_EXPIRED_MESSAGE
+        assert batch.next_attempt_at is None
+        assert repository.list_attempts(batch_id)[-1].outcome == "lost"
+
+    def test_rescue_asks_per_batch(self, repository: BatchRepository) -> None:
+        """retry_at is asked once per expired batch with its attempts, and each gets its own time."""
+        first, second = (self.add(repository, 1, event=event)[0] for event in (1, 2))
+        self.claim_one(repository, owner="worker-a")
+        repository.release_for_retry(
+            first, owner="worker-a", error="timeout", next_attempt_at=T0, now=T0
+        )
+        claimed = repository.claim(owner="worker-b", now=T0, lease_expires_at=T0 + LEASE, limit=2)
+        assert sorted(batch.id for batch in claimed) == [first, second]
+        asked: list[int] = []
+
+        def retry_at(attempts: int) -> dt.datetime:
+            asked.append(attempts)
+            return minutes(10 * attempts)
+
+        rescued = repository.rescue_expired(now=minutes(5), retry_at=retry_at)
+
+        assert sorted(rescued) == [first, second]
+        assert sorted(asked) == [1, 2]
+        assert repository.get_batch(first).batch.next_attempt_at == minutes(20)
+        assert repository.get_batch(second).batch.next_attempt_at == minutes(10)
+
+    def test_rescue_skips_finished_batches(self, repository: BatchRepository) -> None:
+        """Only GENERATING and UPLOADING batches are rescued; finished ones keep their state."""
+        uploaded, failed = (self.add(repository, 1, event=event)[0] for event in (1, 2))
+        self.claim_one(repository)
+        self.upload(repository, uploaded)
+        self.claim_one(repository)
+        self.fail(repository, failed)
+
+        rescued = repository.rescue_expired(now=minutes(60), retry_at=lambda attempts: T0)
+
+        assert rescued == []
+        assert repository.get_batch(uploaded).batch.status is BatchStatus.UPLOADED
+        assert repository.get_batch(failed).batch.status is BatchStatus.FAILED
 
     # Operators
 
@@ -474,7 +531,9 @@ class RepositoryContract:
         """Reprocess resets a FAILED batch: PENDING, leads PENDING, error and file cleared."""
         (batch_id,) = self.add(repository, 1, 2)
         self.claim_one(repository)
-        repository.set_file_target(batch_id, owner="worker-a", target=FileTarget(1, 1, "A.txt", "A.txt", T0))
+        repository.set_file_target(
+            batch_id, owner="worker-a", target=FileTarget(1, 1, "A.txt", "A.txt", T0)
+        )
         failure = LeadFailure("invalid_phone", "bad phone", "phone", "12")
         repository.fail(batch_id, owner="worker-a", error="bad", now=T0, failures={"1": failure})
 
@@ -486,7 +545,12 @@ class RepositoryContract:
         assert batch.attempts == 0
         assert repository.get_batch(batch_id).counts.pending == 2
         assert len(repository.list_attempts(batch_id)) == 1
-        assert [b.id for b in repository.claim(owner="b", now=minutes(1), lease_expires_at=minutes(6), limit=1)] == [batch_id]
+        assert [
+            b.id
+            for b in repository.claim(
+                owner="b", now=minutes(1), lease_expires_at=minutes(6), limit=1
+            )
+        ] == [batch_id]
 
     def test_reprocess_uploaded_needs_force(self, repository: BatchRepository) -> None:
         """An UPLOADED batch is reprocessed only with force."""
@@ -537,6 +601,91 @@ class RepositoryContract:
             repository.delete(batch_id, now=minutes(1))
         repository.delete(batch_id, now=minutes(6))
 
+    # Retention
+
+    def purge(
+        self,
+        repository: BatchRepository,
+        *statuses: BatchStatus,
+        before: dt.datetime,
+        now: dt.datetime,
+        limit: int = 100,
+    ) -> list[int]:
+        return repository.purge(
+            created_before=before,
+            statuses=statuses or (BatchStatus.UPLOADED, BatchStatus.FAILED),
+            now=now,
+            limit=limit,
+        )
+
+    def test_purge_deletes_old_batches(self, repository: BatchRepository) -> None:
+        """Purge deletes batches created before the cutoff, with their leads and attempts."""
+        (old,) = self.add(repository, 1, 2, event=1, at=minutes(0))
+        (new,) = self.add(repository, 1, event=2, at=minutes(30))
+        for batch_id in (old, new):
+            self.claim_one(repository, at=minutes(31))
+            self.upload(repository, batch_id)
+
+        purged = self.purge(repository, before=minutes(30), now=minutes(40))
+
+        assert purged == [old]
+        with pytest.raises(BatchNotFound, match=str(old)):
+            repository.list_attempts(old)
+        assert [s.batch.id for s in repository.list_batches(page=1, per_page=20).items] == [new]
+
+    def test_purge_only_named_states(self, repository: BatchRepository) -> None:
+        """Batches in states not named stay, the open PENDING batch included."""
+        uploaded, failed, waiting = (
+            self.add(repository, 1, event=event, at=minutes(0))[0] for event in (1, 2, 3)
+        )
+        self.claim_one(repository)
+        self.upload(repository, uploaded)
+        self.claim_one(repository)
+        self.fail(repository, failed)
+
+        first = self.purge(repository, BatchStatus.FAILED, before=minutes(1), now=minutes(2))
+        second = self.purge(repository, before=minutes(1), now=minutes(2))
+
+        assert first == [failed]
+        assert second == [uploaded]
+        assert repository.get_batch(waiting).batch.is_open
+
+    def test_purge_skips_live_lease(self, repository: BatchRepository) -> None:
+        """A batch a worker holds is purged only after its lease expired."""
+        (batch_id,) = self.add(repository, 1, at=minutes(0))
+        self.claim_one(repository, at=minutes(1))
+        claimed = (BatchStatus.GENERATING,)
+
+        while_held = self.purge(repository, *claimed, before=minutes(2), now=minutes(3))
+        after_expiry = self.purge(repository, *claimed, before=minutes(2), now=minutes(6))
+
+        assert while_held == []
+        assert after_expiry == [batch_id]
+
+    def test_purge_in_chunks(self, repository: BatchRepository) -> None:
+        """Each call deletes at most *limit* batches, lowest id first."""
+        ids = [self.add(repository, 1, event=event)[0] for event in range(1, 6)]
+        for _ in ids:
+            batch_id = self.claim_one(repository)
+            self.fail(repository, batch_id)
+
+        chunks = [
+            self.purge(repository, before=minutes(1), now=minutes(1), limit=2) for _ in range(4)
+        ]
+
+        assert chunks == [ids[0:2], ids[2:4], ids[4:5], []]
+        assert repository.list_batches(page=1, per_page=20).total == 0
+
+    def test_batch_ids_never_reused(self, repository: BatchRepository) -> None:
+        """A new batch never gets the id of a deleted one, whose file name may contain it."""
+        (first,) = self.add(repository, 1, event=1)
+        (newest,) = self.add(repository, 1, event=2)
+        repository.delete(newest, now=T0)
+
+        (added,) = self.add(repository, 1, event=3)
+
+        assert added not in (first, newest)
+
     def test_unknown_batch_not_found(self, repository: BatchRepository) -> None:
         """Operations on a missing batch raise BatchNotFound with its id."""
         with pytest.raises(BatchNotFound, match="999"):
@@ -550,7 +699,14 @@ class RepositoryContract:
 
     @pytest.mark.parametrize(
         ("batches", "page", "expected_items", "expected_pages"),
-        [(0, 1, 0, 1), (20, 1, 20, 1), (21, 1, 20, 2), (21, 2, 1, 2), (40, 2, 20, 2), (21, 3, 0, 2)],
+        [
+            (0, 1, 0, 1),
+            (20, 1, 20, 1),
+            (21, 1, 20, 2),
+            (21, 2, 1, 2),
+            (40, 2, 20, 2),
+            (21, 3, 0, 2),
+        ],
         ids=["empty", "exactly-20", "21-first", "21-second", "40-last", "past-the-end"],
     )
     def test_list_pages(
@@ -621,9 +777,15 @@ class RepositoryContract:
 
     def test_schema_versions(self, repository: BatchRepository) -> None:
         """Saving a changed document bumps the version; an unchanged one does not."""
-        first = repository.save_schema(name="s", document="a", document_format="toml", description="one", now=T0)
-        same = repository.save_schema(name="s", document="a", document_format="toml", description="one", now=minutes(1))
-        second = repository.save_schema(name="s", document="b", document_format="json", description="two", now=minutes(2))
+        first = repository.save_schema(
+            name="s", document="a", document_format="toml", description="one", now=T0
+        )
+        same = repository.save_schema(
+            name="s", document="a", document_format="toml", description="one", now=minutes(1)
+        )
+        second = repository.save_schema(
+            name="s", document="b", document_format="json", description="two", now=minutes(2)
+        )
 
         assert (first.version, same.version, second.version) == (1, 1, 2)
         assert repository.get_schema("s").document == "b"
@@ -633,7 +795,9 @@ class RepositoryContract:
 
     def test_schema_missing(self, repository: BatchRepository) -> None:
         """Unknown schemas and versions raise SchemaNotFound naming them."""
-        repository.save_schema(name="s", document="a", document_format="toml", description="", now=T0)
+        repository.save_schema(
+            name="s", document="a", document_format="toml", description="", now=T0
+        )
 
         with pytest.raises(SchemaNotFound, match="nope"):
             repository.get_schema("nope")
@@ -642,8 +806,12 @@ class RepositoryContract:
 
     def test_schema_delete(self, repository: BatchRepository) -> None:
         """A deleted schema is gone with its versions."""
-        repository.save_schema(name="s", document="a", document_format="toml", description="", now=T0)
-        repository.save_schema(name="s", document="b", document_format="toml", description="", now=T0)
+        repository.save_schema(
+            name="s", document="a", document_format="toml", description="", now=T0
+        )
+        repository.save_schema(
+            name="s", document="b", document_format="toml", description="", now=T0
+        )
 
         repository.delete_schema("s")
 

@@ -1,6 +1,7 @@
 """SQL storage on SQLAlchemy Core: SQLite (the embedded default), PostgreSQL, MySQL and MariaDB."""
 
 from aspectfile_core.adapters.sql.engine import create_engine, normalize_url
+from aspectfile_core.adapters.sql.migrations import upgrade_database
 from aspectfile_core.adapters.sql.repository import SqlBatchRepository
 from aspectfile_core.adapters.sql.tables import Tables, build_tables, metadata
 
@@ -11,4 +12,5 @@ __all__ = [
     "create_engine",
     "metadata",
     "normalize_url",
+    "upgrade_database",
 ]

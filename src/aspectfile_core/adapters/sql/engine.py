@@ -52,6 +52,12 @@ def create_engine(url: str | URL, **options: Any) -> sa.Engine:
             f"database {backend!r} is not supported; use SQLite, PostgreSQL, MySQL or MariaDB"
         )
     options.setdefault("pool_pre_ping", True)
+    if backend in ("mysql", "mariadb"):
+        # InnoDB's default REPEATABLE READ takes gap locks on locking reads,
+        # which turns concurrent claims and inserts of new batches into
+        # deadlocks; READ COMMITTED locks only the rows it reads, as
+        # PostgreSQL's default does.
+        options.setdefault("isolation_level", "READ COMMITTED")
     return sa.create_engine(parsed, **options)
 
 

@@ -6,12 +6,14 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import random
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from aspectfile_core.adapters.sql.contact_json import decode_fields, encode_fields
 from aspectfile_core.adapters.sql.engine import READ_ONLY
 from aspectfile_core.adapters.sql.tables import DEFAULT_TABLES, Tables
 from aspectfile_core.domain.errors import (
@@ -60,8 +62,14 @@ logger = logging.getLogger(__name__)
 LOOKUP_CHUNK = 500
 """Ids per IN (...) list; keeps every statement well under each driver's parameter limit."""
 
-DEADLOCK_RETRIES = 5
-"""Times a transaction is rerun after the database chose it as a deadlock victim."""
+OPEN_BATCH_PASSES = 5
+"""Times add_contacts looks for, or inserts, the open batch before it gives up."""
+
+DEADLOCK_RETRIES = 8
+"""Times a transaction is run before a deadlock reaches the caller as a TransientError."""
+
+DEADLOCK_WAIT_SECONDS = 0.02
+"""Base of the jittered, doubling wait before a transaction is rerun after a deadlock."""
 
 _DEADLOCK_CODES = {1213, 1205, "40P01", "40001"}
 
@@ -81,13 +89,18 @@ class SqlBatchRepository:
     def __init__(self, engine: sa.Engine, tables: Tables = DEFAULT_TABLES) -> None:
         self.engine = engine
         self.tables = tables
-        dialect = engine.dialect.name
-        self._skip_locked = dialect in ("postgresql", "mysql", "mariadb")
+        self._dialect = engine.dialect.name
+        self._skip_locked = self._dialect in ("postgresql", "mysql", "mariadb")
 
     # Setup
 
     def create_tables(self) -> None:
-        """Create any missing table; a no-op when they all exist."""
+        """Create any missing table straight from :attr:`tables`, without migrations.
+
+        Meant for tests and throwaway databases: a database made this way has
+        no migration history, which :func:`~aspectfile_core.adapters.sql.upgrade_database`
+        adds the first time it runs. Installations use ``upgrade_database``.
+        """
         with self._errors():
             self.tables.metadata.create_all(self.engine)
 
@@ -109,7 +122,11 @@ class SqlBatchRepository:
             raise TransientError(f"database connection failed: {_describe(error)}") from error
 
     def _write(self, work: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run ``work(connection, ...)`` in a write transaction, rerunning it after a deadlock."""
+        """Run ``work(connection, ...)`` in a write transaction, rerunning it after a deadlock.
+
+        The database rolls the whole victim transaction back, so running
+        *work* again from the start is safe.
+        """
         for attempt in range(1, DEADLOCK_RETRIES + 1):
             try:
                 with self._errors(), self.engine.begin() as connection:
@@ -118,12 +135,13 @@ class SqlBatchRepository:
                 if not _is_deadlock(error.__cause__) or attempt == DEADLOCK_RETRIES:
                     raise
                 logger.info(
-                    "AspectFile: transaction chosen as deadlock victim; rerunning (%s of %s)",
+                    "AspectFile: Transaction chosen as deadlock victim; rerunning (%s of %s)",
                     attempt,
                     DEADLOCK_RETRIES,
                     extra={"action": "deadlock_retry"},
                 )
-                time.sleep(0.01 * attempt)
+                # Jitter keeps the transactions that deadlocked together from colliding again.
+                time.sleep(random.uniform(0, DEADLOCK_WAIT_SECONDS * 2**attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
     @contextlib.contextmanager
@@ -204,7 +222,9 @@ class SqlBatchRepository:
         if max_leads_per_batch is not None and size >= max_leads_per_batch:
             self._seal(connection, batch_id, now)
         if created and not touched:
-            connection.execute(sa.delete(self.tables.batches).where(self.tables.batches.c.id == batch_id))
+            connection.execute(
+                sa.delete(self.tables.batches).where(self.tables.batches.c.id == batch_id)
+            )
 
         return AddResult(added=len(unique), duplicates=duplicates, batch_ids=tuple(touched))
 
@@ -217,7 +237,41 @@ class SqlBatchRepository:
         bucket: str,
         now: dt.datetime,
     ) -> tuple[int, int, bool]:
-        """Return (id, lead count, created) of the open batch, creating it when there is none."""
+        """Return (id, lead count, created) of the open batch, creating it when there is none.
+
+        Two transactions may both find no open batch and both insert one. The
+        unique (campaign, event, open_slot) constraint lets one insert through;
+        the other looks again, and by then a claim may already have sealed the
+        winner's batch, so it may have to insert after all. Every pass ends
+        with some transaction's batch committed, so a few passes suffice.
+        """
+        for _ in range(OPEN_BATCH_PASSES):
+            found = self._find_open_batch(
+                connection, campaign_id, event_id, schema_name, bucket, now
+            )
+            if found is not None:
+                return found[0], found[1], False
+            created = self._insert_open_batch(
+                connection, campaign_id, event_id, schema_name, bucket, now
+            )
+            if created is not None:
+                return created, 0, True
+        raise TransientError(
+            f"no open batch for campaign {campaign_id}, event {event_id} after "
+            f"{OPEN_BATCH_PASSES} tries, because concurrent claims kept sealing the new ones; "
+            "add the contacts again"
+        )
+
+    def _find_open_batch(
+        self,
+        connection: sa.Connection,
+        campaign_id: int,
+        event_id: int,
+        schema_name: str,
+        bucket: str,
+        now: dt.datetime,
+    ) -> tuple[int, int] | None:
+        """Return (id, lead count) of the open batch, locked; None when there is none to use."""
         batches = self.tables.batches
         query = sa.select(batches.c.id, batches.c.schema_name, batches.c.bucket).where(
             batches.c.campaign_id == campaign_id,
@@ -227,13 +281,26 @@ class SqlBatchRepository:
         if self._skip_locked:
             query = query.with_for_update()
         row = connection.execute(query).first()
-        if row is not None and (row.schema_name, row.bucket) == (schema_name, bucket):
-            return row.id, self._lead_count(connection, row.id), False
-        if row is not None:
-            # The campaign step now uses another schema or bucket: the old batch
-            # keeps its leads and settings, new contacts start a new batch.
-            self._seal(connection, row.id, now)
+        if row is None:
+            return None
+        if (row.schema_name, row.bucket) == (schema_name, bucket):
+            return row.id, self._lead_count(connection, row.id)
 
+        # The campaign step now uses another schema or bucket: the old batch
+        # keeps its leads and settings, new contacts start a new batch.
+        self._seal(connection, row.id, now)
+        return None
+
+    def _insert_open_batch(
+        self,
+        connection: sa.Connection,
+        campaign_id: int,
+        event_id: int,
+        schema_name: str,
+        bucket: str,
+        now: dt.datetime,
+    ) -> int | None:
+        """Insert a new open batch and return its id; None when another transaction opened one."""
         values = {
             "status": BatchStatus.PENDING.value,
             "schema_name": schema_name,
@@ -247,21 +314,19 @@ class SqlBatchRepository:
         }
         try:
             with connection.begin_nested():
-                inserted = connection.execute(sa.insert(batches).values(**values))
+                inserted = connection.execute(sa.insert(self.tables.batches).values(**values))
         except sa.exc.IntegrityError:
-            # Another transaction opened the batch first; use theirs.
-            row = connection.execute(query).first()
-            if row is None:
-                raise
-            return row.id, self._lead_count(connection, row.id), False
+            return None
         primary_key = inserted.inserted_primary_key
         assert primary_key is not None
-        return int(primary_key[0]), 0, True
+        return int(primary_key[0])
 
     def _seal(self, connection: sa.Connection, batch_id: int, now: dt.datetime) -> None:
         batches = self.tables.batches
         connection.execute(
-            sa.update(batches).where(batches.c.id == batch_id).values(open_slot=None, updated_at=now)
+            sa.update(batches)
+            .where(batches.c.id == batch_id)
+            .values(open_slot=None, updated_at=now)
         )
 
     def _lead_count(self, connection: sa.Connection, batch_id: int) -> int:
@@ -294,17 +359,15 @@ class SqlBatchRepository:
         contacts: Sequence[Contact],
         now: dt.datetime,
     ) -> None:
-        pending = LeadStatus.PENDING.value
+        # The values shared by every row are bound once in the statement, so
+        # each row carries only its lead id and fields.
+        statement = sa.insert(self.tables.leads).values(
+            batch_id=batch_id, status=LeadStatus.PENDING.value, created_at=now
+        )
         connection.execute(
-            sa.insert(self.tables.leads),
+            statement,
             [
-                {
-                    "batch_id": batch_id,
-                    "lead_id": contact.lead_id,
-                    "status": pending,
-                    "fields": _dumps(dict(contact.fields)),
-                    "created_at": now,
-                }
+                {"lead_id": contact.lead_id, "fields": encode_fields(contact.fields)}
                 for contact in contacts
             ],
         )
@@ -327,39 +390,31 @@ class SqlBatchRepository:
     ) -> list[Batch]:
         batches = self.tables.batches
         check_batch_transition(None, BatchStatus.PENDING, BatchStatus.GENERATING)
-        due_at = sa.func.coalesce(batches.c.next_attempt_at, batches.c.created_at)
-        query = (
-            sa.select(batches.c.id)
-            .where(
-                batches.c.status == BatchStatus.PENDING.value,
-                sa.or_(batches.c.next_attempt_at.is_(None), batches.c.next_attempt_at <= now),
-            )
-            .order_by(due_at, batches.c.id)
-            .limit(limit)
+        due = sa.select(batches.c.id).where(
+            batches.c.status == BatchStatus.PENDING.value,
+            sa.or_(batches.c.next_attempt_at.is_(None), batches.c.next_attempt_at <= now),
         )
-        if self._skip_locked:
-            query = query.with_for_update(skip_locked=True)
-        ids = list(connection.scalars(query))
-        if not ids:
+        # Lowest id first follows the (status, id) claim index, so a locking
+        # read stops after *limit* rows instead of sorting, and locking, every
+        # PENDING row first.
+        due = due.order_by(batches.c.id).limit(limit)
+        claimed_values = {
+            "status": BatchStatus.GENERATING.value,
+            "open_slot": None,
+            "attempts": batches.c.attempts + 1,
+            "lease_owner": owner,
+            "lease_expires_at": lease_expires_at,
+            "next_attempt_at": None,
+            "updated_at": now,
+        }
+
+        if self._dialect == "postgresql":
+            rows = self._claim_in_one_statement(connection, due, claimed_values)
+        else:
+            rows = self._claim_selected(connection, due, claimed_values, owner)
+        if not rows:
             return []
 
-        connection.execute(
-            sa.update(batches)
-            .where(batches.c.id.in_(ids), batches.c.status == BatchStatus.PENDING.value)
-            .values(
-                status=BatchStatus.GENERATING.value,
-                open_slot=None,
-                attempts=batches.c.attempts + 1,
-                lease_owner=owner,
-                lease_expires_at=lease_expires_at,
-                next_attempt_at=None,
-                updated_at=now,
-            )
-        )
-        rows = connection.execute(
-            sa.select(batches).where(batches.c.id.in_(ids), batches.c.lease_owner == owner)
-            .order_by(batches.c.id)
-        ).all()
         connection.execute(
             sa.insert(self.tables.attempts),
             [
@@ -367,8 +422,55 @@ class SqlBatchRepository:
                 for row in rows
             ],
         )
-        order = {batch_id: index for index, batch_id in enumerate(ids)}
-        return sorted((_batch(row) for row in rows), key=lambda batch: order[batch.id])
+        return sorted((_batch(row) for row in rows), key=lambda batch: batch.id)
+
+    def _claim_in_one_statement(
+        self, connection: sa.Connection, due: sa.Select[Any], values: Mapping[str, Any]
+    ) -> list[sa.Row[Any]]:
+        # The ids are chosen in a CTE, which PostgreSQL evaluates once. Written
+        # as "WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)" the
+        # subquery may run again per row and update more than n batches.
+        batches = self.tables.batches
+        picked = due.with_for_update(skip_locked=True).cte("picked")
+        return list(
+            connection.execute(
+                sa.update(batches)
+                .where(batches.c.id == picked.c.id)
+                .values(**values)
+                .returning(*batches.c)
+            ).all()
+        )
+
+    def _claim_selected(
+        self,
+        connection: sa.Connection,
+        due: sa.Select[Any],
+        values: Mapping[str, Any],
+        owner: str,
+    ) -> list[sa.Row[Any]]:
+        # MySQL and MariaDB skip rows other claims hold; SQLite needs no row
+        # locks because BEGIN IMMEDIATE already gave this transaction the
+        # database's only write lock.
+        batches = self.tables.batches
+        if self._skip_locked:
+            due = due.with_for_update(skip_locked=True)
+        ids = list(connection.scalars(due))
+        if not ids:
+            return []
+
+        update = (
+            sa.update(batches)
+            .where(batches.c.id.in_(ids), batches.c.status == BatchStatus.PENDING.value)
+            .values(**values)
+        )
+        if self.engine.dialect.update_returning:
+            return list(connection.execute(update.returning(*batches.c)).all())
+        connection.execute(update)
+        return list(
+            connection.execute(
+                sa.select(batches).where(batches.c.id.in_(ids), batches.c.lease_owner == owner)
+            ).all()
+        )
 
     def _change_owned(
         self,
@@ -381,7 +483,8 @@ class SqlBatchRepository:
         """Update a claimed batch only if *owner* still holds it and the move is legal."""
         batches = self.tables.batches
         sources = (
-            batch_sources(to_state) if to_state is not None
+            batch_sources(to_state)
+            if to_state is not None
             else frozenset({BatchStatus.GENERATING, BatchStatus.UPLOADING})
         )
         claimed_states = {BatchStatus.GENERATING.value, BatchStatus.UPLOADING.value}
@@ -453,17 +556,18 @@ class SqlBatchRepository:
         ).rowcount
         if changed != 1:
             raise SchemaNotFound(schema_name)
-        return int(
-            connection.scalar(sa.select(schemas.c.file_sequence).where(schemas.c.name == schema_name))
+        sequence = connection.scalar(
+            sa.select(schemas.c.file_sequence).where(schemas.c.name == schema_name)
         )
+        return int(sequence or 0)
 
     def count_leads(self, batch_id: int, status: LeadStatus | None = None) -> int:
         leads = self.tables.leads
         query = sa.select(sa.func.count()).select_from(leads).where(leads.c.batch_id == batch_id)
-        if status is not None:
-            query = query.where(leads.c.status == status.value)
         with self._read() as connection:
-            self._load(connection, batch_id)
+            batch = self._load(connection, batch_id)
+            if status is not None:
+                query = query.where(leads.c.status.in_(_stored_statuses(batch.status, status)))
             return int(connection.scalar(query) or 0)
 
     def iter_pending_leads(self, batch_id: int, *, chunk_size: int) -> Iterator[Sequence[LeadRow]]:
@@ -473,7 +577,7 @@ class SqlBatchRepository:
             .where(leads.c.batch_id == batch_id, leads.c.status == LeadStatus.PENDING.value)
             .order_by(leads.c.id)
         )
-        loads = json.loads
+        loads = decode_fields
         with self._errors(), self.engine.connect() as connection:
             connection = connection.execution_options(
                 stream_results=True, yield_per=chunk_size, **READ_ONLY
@@ -513,38 +617,32 @@ class SqlBatchRepository:
     def _record_failures(
         self, connection: sa.Connection, batch_id: int, failures: Mapping[str, LeadFailure]
     ) -> None:
-        if not failures:
-            return
+        """Mark the given PENDING leads FAILED with their reasons, one statement per chunk.
+
+        Each chunk is one UPDATE whose CASE expressions pick every lead's own
+        reason, because an executemany of per-lead UPDATEs reaches the server
+        as one statement per lead on PyMySQL.
+        """
         leads = self.tables.leads
-        statement = (
-            sa.update(leads)
-            .where(
-                leads.c.batch_id == sa.bindparam("b_batch_id"),
-                leads.c.lead_id == sa.bindparam("b_lead_id"),
-                leads.c.status.in_([s.value for s in lead_sources(LeadStatus.FAILED)]),
+        sources = [status.value for status in lead_sources(LeadStatus.FAILED)]
+        items = list(failures.items())
+        for start in range(0, len(items), LOOKUP_CHUNK):
+            chunk = dict(items[start : start + LOOKUP_CHUNK])
+            connection.execute(
+                sa.update(leads)
+                .where(
+                    leads.c.batch_id == batch_id,
+                    leads.c.lead_id.in_(list(chunk)),
+                    leads.c.status.in_(sources),
+                )
+                .values(
+                    status=LeadStatus.FAILED.value,
+                    reason_code=_per_lead(leads, {k: f.code for k, f in chunk.items()}),
+                    reason_message=_per_lead(leads, {k: f.message for k, f in chunk.items()}),
+                    reason_field=_per_lead(leads, {k: f.field for k, f in chunk.items()}),
+                    reason_value=_per_lead(leads, {k: f.value for k, f in chunk.items()}),
+                )
             )
-            .values(
-                status=LeadStatus.FAILED.value,
-                reason_code=sa.bindparam("b_code"),
-                reason_message=sa.bindparam("b_message"),
-                reason_field=sa.bindparam("b_field"),
-                reason_value=sa.bindparam("b_value"),
-            )
-        )
-        connection.execute(
-            statement,
-            [
-                {
-                    "b_batch_id": batch_id,
-                    "b_lead_id": lead_id,
-                    "b_code": failure.code,
-                    "b_message": failure.message,
-                    "b_field": failure.field,
-                    "b_value": failure.value,
-                }
-                for lead_id, failure in failures.items()
-            ],
-        )
 
     def _record_warnings(
         self,
@@ -552,31 +650,22 @@ class SqlBatchRepository:
         batch_id: int,
         warnings: Mapping[str, Sequence[LeadWarning]],
     ) -> None:
-        if not warnings:
-            return
         leads = self.tables.leads
-        statement = (
-            sa.update(leads)
-            .where(
-                leads.c.batch_id == sa.bindparam("b_batch_id"),
-                leads.c.lead_id == sa.bindparam("b_lead_id"),
+        encoded = [
+            (
+                lead_id,
+                _dumps([{"code": w.code, "message": w.message, "field": w.field} for w in items]),
             )
-            .values(warnings=sa.bindparam("b_warnings"))
-        )
-        connection.execute(
-            statement,
-            [
-                {
-                    "b_batch_id": batch_id,
-                    "b_lead_id": lead_id,
-                    "b_warnings": _dumps(
-                        [{"code": w.code, "message": w.message, "field": w.field} for w in items]
-                    ),
-                }
-                for lead_id, items in warnings.items()
-                if items
-            ],
-        )
+            for lead_id, items in warnings.items()
+            if items
+        ]
+        for start in range(0, len(encoded), LOOKUP_CHUNK):
+            chunk = dict(encoded[start : start + LOOKUP_CHUNK])
+            connection.execute(
+                sa.update(leads)
+                .where(leads.c.batch_id == batch_id, leads.c.lead_id.in_(list(chunk)))
+                .values(warnings=_per_lead(leads, chunk))
+            )
 
     def mark_uploaded(
         self, batch_id: int, *, owner: str, stored: StoredFile, now: dt.datetime
@@ -608,12 +697,9 @@ class SqlBatchRepository:
                 "updated_at": now,
             },
         )
-        leads = self.tables.leads
-        connection.execute(
-            sa.update(leads)
-            .where(leads.c.batch_id == batch_id, leads.c.status == LeadStatus.PENDING.value)
-            .values(status=LeadStatus.GENERATED.value)
-        )
+        # The written leads stay PENDING in the table: the leads of an UPLOADED
+        # batch read as GENERATED (see _read_status), which saves rewriting
+        # every row of the batch, about 3.7 s per million leads on SQLite.
         self._close_attempt(connection, batch_id, now, "uploaded", None)
 
     def release_for_retry(
@@ -691,22 +777,24 @@ class SqlBatchRepository:
         self._close_attempt(connection, batch_id, now, "failed", error)
 
     def rescue_expired(
-        self, *, now: dt.datetime, max_attempts: int, next_attempt_at: dt.datetime
+        self, *, now: dt.datetime, retry_at: Callable[[int], dt.datetime | None]
     ) -> list[int]:
-        rescued: list[int] = self._write(self._rescue_expired, now, max_attempts, next_attempt_at)
+        rescued: list[int] = self._write(self._rescue_expired, now, retry_at)
         return rescued
 
     def _rescue_expired(
         self,
         connection: sa.Connection,
         now: dt.datetime,
-        max_attempts: int,
-        next_attempt_at: dt.datetime,
+        retry_at: Callable[[int], dt.datetime | None],
     ) -> list[int]:
         batches = self.tables.batches
         claimed = [BatchStatus.GENERATING.value, BatchStatus.UPLOADING.value]
-        query = sa.select(batches.c.id, batches.c.attempts, batches.c.status).where(
-            batches.c.status.in_(claimed), batches.c.lease_expires_at <= now
+        expired = [batches.c.status.in_(claimed), batches.c.lease_expires_at <= now]
+        query = (
+            sa.select(batches.c.id, batches.c.attempts, batches.c.status)
+            .where(*expired)
+            .order_by(batches.c.id)
         )
         if self._skip_locked:
             query = query.with_for_update(skip_locked=True)
@@ -714,20 +802,16 @@ class SqlBatchRepository:
 
         rescued = []
         for row in rows:
-            exhausted = row.attempts >= max_attempts
-            target = BatchStatus.FAILED if exhausted else BatchStatus.PENDING
+            next_attempt_at = retry_at(row.attempts)
+            target = BatchStatus.PENDING if next_attempt_at is not None else BatchStatus.FAILED
             check_batch_transition(row.id, BatchStatus(row.status), target)
             changed = connection.execute(
                 sa.update(batches)
-                .where(
-                    batches.c.id == row.id,
-                    batches.c.status.in_(claimed),
-                    batches.c.lease_expires_at <= now,
-                )
+                .where(batches.c.id == row.id, *expired)
                 .values(
                     status=target.value,
                     error_message=LEASE_EXPIRED_MESSAGE,
-                    next_attempt_at=None if exhausted else next_attempt_at,
+                    next_attempt_at=next_attempt_at,
                     lease_owner=None,
                     lease_expires_at=None,
                     record_count=None,
@@ -816,15 +900,62 @@ class SqlBatchRepository:
 
     def _delete(self, connection: sa.Connection, batch_id: int, now: dt.datetime) -> None:
         batch = self._load(connection, batch_id, lock=True)
-        if batch.lease_expires_at is not None and batch.lease_expires_at > now:
+        if batch.has_live_lease(now):
             raise BatchBusy(batch_id, "delete")
+        self._remove(connection, [batch_id])
+
+    def purge(
+        self,
+        *,
+        created_before: dt.datetime,
+        statuses: Collection[BatchStatus],
+        now: dt.datetime,
+        limit: int,
+    ) -> list[int]:
+        if not statuses:
+            return []
+        purged: list[int] = self._write(self._purge, created_before, statuses, now, limit)
+        return purged
+
+    def _purge(
+        self,
+        connection: sa.Connection,
+        created_before: dt.datetime,
+        statuses: Collection[BatchStatus],
+        now: dt.datetime,
+        limit: int,
+    ) -> list[int]:
+        batches = self.tables.batches
+        query = (
+            sa.select(batches.c.id)
+            .where(
+                batches.c.created_at < created_before,
+                batches.c.status.in_([status.value for status in statuses]),
+                sa.or_(batches.c.lease_expires_at.is_(None), batches.c.lease_expires_at <= now),
+            )
+            .order_by(batches.c.id)
+            .limit(limit)
+        )
+        if self._skip_locked:
+            # A batch that another transaction has locked is left for the next chunk or run.
+            query = query.with_for_update(skip_locked=True)
+        ids = list(connection.scalars(query))
+        self._remove(connection, ids)
+        return ids
+
+    def _remove(self, connection: sa.Connection, batch_ids: Sequence[int]) -> None:
+        if not batch_ids:
+            return
         # Leads and attempts go by ON DELETE CASCADE; deleting them explicitly
         # first keeps the result the same on a database without foreign keys.
-        connection.execute(sa.delete(self.tables.leads).where(self.tables.leads.c.batch_id == batch_id))
+        ids = list(batch_ids)
         connection.execute(
-            sa.delete(self.tables.attempts).where(self.tables.attempts.c.batch_id == batch_id)
+            sa.delete(self.tables.leads).where(self.tables.leads.c.batch_id.in_(ids))
         )
-        connection.execute(sa.delete(self.tables.batches).where(self.tables.batches.c.id == batch_id))
+        connection.execute(
+            sa.delete(self.tables.attempts).where(self.tables.attempts.c.batch_id.in_(ids))
+        )
+        connection.execute(sa.delete(self.tables.batches).where(self.tables.batches.c.id.in_(ids)))
 
     def _load(self, connection: sa.Connection, batch_id: int, *, lock: bool = False) -> Batch:
         batches = self.tables.batches
@@ -839,23 +970,26 @@ class SqlBatchRepository:
     def get_batch(self, batch_id: int) -> BatchSummary:
         with self._read() as connection:
             batch = self._load(connection, batch_id)
-            counts = self._counts_for(connection, [batch_id]).get(batch_id, LeadCounts())
+            counts = self._counts_for(connection, [batch]).get(batch_id, LeadCounts())
             return BatchSummary(batch, counts)
 
     def _counts_for(
-        self, connection: sa.Connection, batch_ids: Sequence[int]
+        self, connection: sa.Connection, batches: Sequence[Batch]
     ) -> dict[int, LeadCounts]:
-        if not batch_ids:
+        if not batches:
             return {}
         leads = self.tables.leads
+        statuses = {batch.id: batch.status for batch in batches}
         rows = connection.execute(
             sa.select(leads.c.batch_id, leads.c.status, sa.func.count())
-            .where(leads.c.batch_id.in_(batch_ids))
+            .where(leads.c.batch_id.in_(list(statuses)))
             .group_by(leads.c.batch_id, leads.c.status)
         ).all()
         tallies: dict[int, dict[str, int]] = {}
-        for batch_id, status, count in rows:
-            tallies.setdefault(batch_id, {})[status] = count
+        for batch_id, stored, count in rows:
+            status = _read_status(statuses[batch_id], stored)
+            tally = tallies.setdefault(batch_id, {})
+            tally[status] = tally.get(status, 0) + count
         return {
             batch_id: LeadCounts(
                 pending=tally.get(LeadStatus.PENDING.value, 0),
@@ -872,7 +1006,9 @@ class SqlBatchRepository:
         conditions = _filter_conditions(batches, filters or BatchFilter())
         with self._read() as connection:
             total = int(
-                connection.scalar(sa.select(sa.func.count()).select_from(batches).where(*conditions))
+                connection.scalar(
+                    sa.select(sa.func.count()).select_from(batches).where(*conditions)
+                )
                 or 0
             )
             rows = connection.execute(
@@ -883,7 +1019,7 @@ class SqlBatchRepository:
                 .offset((page - 1) * per_page)
             ).all()
             items = [_batch(row) for row in rows]
-            counts = self._counts_for(connection, [batch.id for batch in items])
+            counts = self._counts_for(connection, items)
         summaries = [BatchSummary(batch, counts.get(batch.id, LeadCounts())) for batch in items]
         return Page(items=summaries, page=page, per_page=per_page, total=total)
 
@@ -892,10 +1028,10 @@ class SqlBatchRepository:
     ) -> Page[Lead]:
         leads = self.tables.leads
         conditions = [leads.c.batch_id == batch_id]
-        if status is not None:
-            conditions.append(leads.c.status == status.value)
         with self._read() as connection:
-            self._load(connection, batch_id)
+            batch = self._load(connection, batch_id)
+            if status is not None:
+                conditions.append(leads.c.status.in_(_stored_statuses(batch.status, status)))
             total = int(
                 connection.scalar(sa.select(sa.func.count()).select_from(leads).where(*conditions))
                 or 0
@@ -907,7 +1043,8 @@ class SqlBatchRepository:
                 .limit(per_page)
                 .offset((page - 1) * per_page)
             ).all()
-        return Page(items=[_lead(row) for row in rows], page=page, per_page=per_page, total=total)
+        items = [_lead(row, batch.status) for row in rows]
+        return Page(items=items, page=page, per_page=per_page, total=total)
 
     def list_attempts(self, batch_id: int) -> list[Attempt]:
         attempts = self.tables.attempts
@@ -982,7 +1119,9 @@ class SqlBatchRepository:
         else:
             schema_id, version = row.id, row.version + 1
             connection.execute(
-                sa.update(schemas).where(schemas.c.id == schema_id).values(version=version, **values)
+                sa.update(schemas)
+                .where(schemas.c.id == schema_id)
+                .values(version=version, **values)
             )
 
         connection.execute(
@@ -1044,6 +1183,14 @@ class SqlBatchRepository:
         connection.execute(sa.delete(schemas).where(schemas.c.id == row.id))
 
 
+def _per_lead(leads: sa.Table, values: Mapping[str, str | None]) -> sa.ColumnElement[Any]:
+    """Return ``CASE lead_id WHEN ... END``: each listed lead's own value."""
+    return sa.case(
+        {lead_id: sa.literal(value, sa.Text) for lead_id, value in values.items()},
+        value=leads.c.lead_id,
+    )
+
+
 def _filter_conditions(batches: sa.Table, filters: BatchFilter) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
     if filters.status is not None:
@@ -1087,7 +1234,25 @@ def _batch(row: sa.Row[Any]) -> Batch:
     )
 
 
-def _lead(row: sa.Row[Any]) -> Lead:
+def _read_status(batch_status: BatchStatus, stored: str) -> str:
+    """Return the state a lead stored as *stored* is in: PENDING reads as GENERATED once its batch is UPLOADED.
+
+    mark_uploaded leaves the written leads PENDING instead of rewriting every
+    row; databases written before that change also hold GENERATED rows.
+    """
+    if stored == LeadStatus.PENDING.value and batch_status is BatchStatus.UPLOADED:
+        return LeadStatus.GENERATED.value
+    return stored
+
+
+def _stored_statuses(batch_status: BatchStatus, status: LeadStatus) -> list[str]:
+    """Return the stored lead states that read as *status* in a batch in *batch_status*."""
+    return [
+        stored.value for stored in LeadStatus if _read_status(batch_status, stored.value) == status
+    ]
+
+
+def _lead(row: sa.Row[Any], batch_status: BatchStatus) -> Lead:
     failure = None
     if row.reason_code is not None:
         failure = LeadFailure(
@@ -1103,7 +1268,7 @@ def _lead(row: sa.Row[Any]) -> Lead:
     return Lead(
         batch_id=row.batch_id,
         lead_id=row.lead_id,
-        status=LeadStatus(row.status),
+        status=LeadStatus(_read_status(batch_status, row.status)),
         fields=json.loads(row.fields),
         created_at=row.created_at,
         failure=failure,

@@ -4,11 +4,20 @@ or build a prefixed copy with :func:`build_tables`."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
+
+from aspectfile_core.domain.errors import ConfigurationError
+
+MAX_PREFIX_LENGTH = 24
+"""Maximum length of a table-name prefix. The longest generated name, a 38-character
+constraint name plus the prefix, then stays within PostgreSQL's 63-character identifier limit."""
+
+_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
@@ -26,14 +35,18 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
         return dialect.type_descriptor(sa.DateTime())
 
-    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+    def process_bind_param(
+        self, value: dt.datetime | None, dialect: sa.Dialect
+    ) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError(f"timestamp {value!r} has no timezone; pass an aware UTC datetime")
         return value.astimezone(dt.UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: sa.Dialect
+    ) -> dt.datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC)
@@ -55,16 +68,34 @@ class Tables:
     attempts: sa.Table
 
 
+def check_prefix(prefix: str) -> str:
+    """Return *prefix* if it can start a table name on every supported database.
+
+    Raises :class:`ConfigurationError` unless it is empty, or a letter followed by
+    letters, digits and underscores, at most :data:`MAX_PREFIX_LENGTH` characters.
+    """
+    if prefix and (len(prefix) > MAX_PREFIX_LENGTH or not _PREFIX.fullmatch(prefix)):
+        raise ConfigurationError(
+            f"table prefix {prefix!r} is invalid; use a letter followed by letters, digits "
+            f"and underscores, at most {MAX_PREFIX_LENGTH} characters, such as 'mautic_'"
+        )
+    return prefix
+
+
 def build_tables(prefix: str = "", metadata: sa.MetaData | None = None) -> Tables:
-    """Define the tables under *prefix* (``"mautic_"`` gives ``mautic_aspect_file_batches``)."""
+    """Define the tables under *prefix* (``"mautic_"`` gives ``mautic_aspect_file_batches``).
+
+    Pass a host's own *metadata* to add the tables to it, for hosts that run
+    their own migrations. Every constraint and index has an explicit name.
+    """
     md = metadata if metadata is not None else sa.MetaData()
-    name = f"{prefix}aspect_file"
+    name = f"{check_prefix(prefix)}aspect_file"
 
     schemas = sa.Table(
         f"{name}_schemas",
         md,
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
-        sa.Column("name", sa.String(64), nullable=False, unique=True),
+        sa.Column("name", sa.String(64), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("description", sa.Text, nullable=False, default=""),
         sa.Column("document", sa.Text, nullable=False),
@@ -72,6 +103,7 @@ def build_tables(prefix: str = "", metadata: sa.MetaData | None = None) -> Table
         sa.Column("file_sequence", sa.BigInteger, nullable=False, default=0),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.UniqueConstraint("name", name=f"uq_{name}_schemas_name"),
     )
 
     schema_versions = sa.Table(
@@ -81,7 +113,9 @@ def build_tables(prefix: str = "", metadata: sa.MetaData | None = None) -> Table
         sa.Column(
             "schema_id",
             BigId,
-            sa.ForeignKey(schemas.c.id, ondelete="CASCADE"),
+            sa.ForeignKey(
+                schemas.c.id, ondelete="CASCADE", name=f"fk_{name}_schema_versions_schema"
+            ),
             nullable=False,
         ),
         sa.Column("version", sa.Integer, nullable=False),
@@ -124,13 +158,15 @@ def build_tables(prefix: str = "", metadata: sa.MetaData | None = None) -> Table
         sa.Column("generated_at", UTCDateTime),
         sa.Column("uploaded_at", UTCDateTime),
         sa.Column("updated_at", UTCDateTime, nullable=False),
-        sa.UniqueConstraint(
-            "campaign_id", "event_id", "open_slot", name=f"uq_{name}_batches_open"
-        ),
-        sa.Index(f"ix_{name}_batches_claim", "status", "next_attempt_at"),
+        sa.UniqueConstraint("campaign_id", "event_id", "open_slot", name=f"uq_{name}_batches_open"),
+        # Claims read PENDING batches lowest id first, in this index's order.
+        sa.Index(f"ix_{name}_batches_claim", "status", "id"),
         sa.Index(f"ix_{name}_batches_campaign", "campaign_id", "event_id", "status"),
         sa.Index(f"ix_{name}_batches_created", "created_at"),
         sa.Index(f"ix_{name}_batches_lease", "lease_expires_at"),
+        # Without AUTOINCREMENT SQLite hands a deleted batch's id to the next
+        # new batch, whose file name may then match the deleted batch's file.
+        sqlite_autoincrement=True,
     )
 
     leads = sa.Table(
@@ -140,7 +176,7 @@ def build_tables(prefix: str = "", metadata: sa.MetaData | None = None) -> Table
         sa.Column(
             "batch_id",
             BigId,
-            sa.ForeignKey(batches.c.id, ondelete="CASCADE"),
+            sa.ForeignKey(batches.c.id, ondelete="CASCADE", name=f"fk_{name}_batch_leads_batch"),
             nullable=False,
         ),
         sa.Column("lead_id", sa.String(191), nullable=False),
@@ -163,7 +199,7 @@ def build_tables(prefix: str = "", metadata: sa.MetaData | None = None) -> Table
         sa.Column(
             "batch_id",
             BigId,
-            sa.ForeignKey(batches.c.id, ondelete="CASCADE"),
+            sa.ForeignKey(batches.c.id, ondelete="CASCADE", name=f"fk_{name}_attempts_batch"),
             nullable=False,
         ),
         sa.Column("number", sa.Integer, nullable=False),

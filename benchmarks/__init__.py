@@ -1,0 +1,1 @@
+"""Benchmarks for aspectfile-core; run them with ``nox -s bench``."""

@@ -1,0 +1,294 @@
+"""The aspectfile-run command end to end: SQLite file and local folder in a scratch directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.conftest import Run
+
+CONTACTS = (
+    "id,firstname,lastname,email\n"
+    "1,José,Araújo,jose@exemplo.com.br\n"
+    "2,Maria, da  Silva ,maria@exemplo.com.br\n"
+    ",Sem,Id,semid@exemplo.com.br\n"
+    "4,Ana,Souza\n"
+    "5,Sem,Email,\n"
+)
+
+
+def prepare(run: Run, tmp_path: Path, csv_schema: Path) -> Path:
+    assert run("db", "upgrade").returncode == 0
+    assert run("schema", "add", str(csv_schema)).returncode == 0
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(CONTACTS, encoding="utf-8")
+    return contacts
+
+
+def test_demo_writes_file(run: Run, tmp_path: Path) -> None:
+    """demo creates the database, processes the sample contacts and prints the stored file."""
+    result = run("demo")
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "aspectfile.db").exists()
+    stored = list((tmp_path / "aspectfile-files").rglob("*.*"))
+    assert len(stored) == 1
+    assert str(stored[0]) in result.stdout
+    assert "UPLOADED" in result.stdout
+    assert "25 total" in result.stdout
+
+
+def test_enqueue_reports_rejected_rows(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """Rows without an id or with the wrong column count are rejected by line; the rest are added; exit 1."""
+    contacts = prepare(run, tmp_path, csv_schema)
+
+    result = run("enqueue", "--schema", "e2e-csv", "--campaign", "3", "--event", "9", str(contacts))
+
+    assert result.returncode == 1
+    assert "Added 3 leads to batch 1" in result.stdout
+    assert "line 4 rejected: no value in the id column 'id'" in result.stderr
+    assert "line 5 rejected: the row has 3 values but the header has 4 columns" in result.stderr
+
+
+def test_process_then_show_json(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """process writes one file; show --json reports counts and each lead's status and reason."""
+    contacts = prepare(run, tmp_path, csv_schema)
+    run("enqueue", "--schema", "e2e-csv", "--campaign", "3", "--event", "9", str(contacts))
+
+    processed = run("process")
+    shown = run("show", "1", "--json")
+
+    assert processed.returncode == 0, processed.stderr
+    assert "1 uploaded" in processed.stdout
+    document = json.loads(shown.stdout)
+    assert document["status"] == "UPLOADED"
+    assert document["counts"] == {"total": 3, "pending": 0, "generated": 2, "failed": 1}
+    reasons = {lead["lead_id"]: lead["reason"] for lead in document["leads"]}
+    assert reasons["1"] is None
+    assert reasons["5"]["code"] == "missing_required"
+    stored = Path(document["file_url"])
+    assert stored.read_text(encoding="utf-8").splitlines() == [
+        "id;name;email",
+        "1;José Araújo;jose@exemplo.com.br",
+        "2;Maria da Silva;maria@exemplo.com.br",
+    ]
+    assert document["file_size"] == stored.stat().st_size
+
+
+def test_json_lines_from_stdin(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """enqueue - reads JSON Lines from standard input."""
+    prepare(run, tmp_path, csv_schema)
+    lines = '{"id": 10, "firstname": "Ívina", "lastname": "Lobão", "email": "i@x.br"}\n{"id": 11, "email": "b@x.br"}\n'
+
+    result = run(
+        "enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", "-", input=lines
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Added 2 leads" in result.stdout
+
+
+def test_csv_with_bom(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """A UTF-8 byte order mark does not end up in the first column name."""
+    prepare(run, tmp_path, csv_schema)
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeffid,email\n7,a@b.br\n".encode())
+
+    result = run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(path))
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_unknown_id_column_exit_2(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """A missing id column is a usage error that lists the columns."""
+    contacts = prepare(run, tmp_path, csv_schema)
+
+    result = run(
+        "enqueue",
+        "--schema",
+        "e2e-csv",
+        "--campaign",
+        "1",
+        "--event",
+        "1",
+        "--id-column",
+        "cpf",
+        str(contacts),
+    )
+
+    assert result.returncode == 2
+    assert "'cpf'" in result.stderr
+    assert "firstname" in result.stderr
+
+
+def test_list_pages(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """list shows 20 batches a page, newest first, and --json carries the totals."""
+    prepare(run, tmp_path, csv_schema)
+    path = tmp_path / "one.csv"
+    path.write_text("id,email\n1,a@b.br\n", encoding="utf-8")
+    for event in range(1, 22):
+        run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", str(event), str(path))
+
+    first = json.loads(run("list", "--json").stdout)
+    second = json.loads(run("list", "--page", "2", "--json").stdout)
+    text = run("list").stdout
+
+    assert (first["total"], first["pages"], len(first["batches"])) == (21, 2, 20)
+    assert first["batches"][0]["id"] == 21
+    assert [batch["id"] for batch in second["batches"]] == [1]
+    assert "Page 1 of 2, 21 batches." in text
+
+
+def test_list_empty(run: Run) -> None:
+    """An empty database says what to do next."""
+    run("db", "upgrade")
+
+    result = run("list")
+
+    assert result.returncode == 0
+    assert "No batches yet" in result.stdout
+
+
+def test_reprocess_and_delete(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """reprocess of an UPLOADED batch needs --force; delete --yes removes it; unknown ids exit 2."""
+    contacts = prepare(run, tmp_path, csv_schema)
+    run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(contacts))
+    run("process")
+
+    refused = run("reprocess", "1")
+    forced = run("reprocess", "1", "--force")
+    deleted = run("delete", "1", "--yes")
+    missing = run("show", "1")
+
+    assert refused.returncode == 2
+    assert "--force" in refused.stderr
+    assert forced.returncode == 0
+    assert deleted.returncode == 0
+    assert missing.returncode == 2
+    assert "Batch 1 not found." in missing.stderr
+
+
+def test_delete_asks_first(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """delete without --yes asks, and a 'no' keeps the batch."""
+    contacts = prepare(run, tmp_path, csv_schema)
+    run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(contacts))
+
+    result = run("delete", "1", input="n\n")
+
+    assert result.returncode == 1
+    assert "Nothing deleted." in result.stdout
+    assert run("show", "1").returncode == 0
+
+
+def test_tables_missing_exit_2(run: Run) -> None:
+    """Commands before db upgrade explain what to run."""
+    result = run("list")
+
+    assert result.returncode == 2
+    assert "aspectfile-run db upgrade" in result.stderr
+
+
+def test_bad_database_url_exit_2(run: Run) -> None:
+    """An unusable database URL is a configuration error naming the URL."""
+    result = run("--database", "nonsense", "list")
+
+    assert result.returncode == 2
+    assert "nonsense" in result.stderr
+
+
+def test_unknown_option_exit_2(run: Run) -> None:
+    """Usage errors exit with 2."""
+    assert run("process", "--bogus").returncode == 2
+    assert run("show", "abc").returncode == 2
+
+
+def test_invalid_schema_lists_problems(run: Run, tmp_path: Path) -> None:
+    """schema add reports each problem with its path and exits 2."""
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        'name = "bad name!"\nformat = "fixed"\n[[fields]]\nname = "a"\nvalue = "x"\nlength = 0\n',
+        encoding="utf-8",
+    )
+
+    result = run("schema", "add", str(path))
+
+    assert result.returncode == 2
+    assert "fields[0].length" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_portuguese_messages(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """LANG=pt_BR or --locale pt_BR gives Portuguese messages and help."""
+    run("db", "upgrade")
+
+    from_env = run("list", locale_env={"LANG": "pt_BR.UTF-8"})
+    from_option = run("--locale", "pt_BR", "show", "99")
+    help_text = run("--locale", "pt_BR", "--help")
+
+    assert "Nenhum lote" in from_env.stdout
+    assert "Lote 99 não encontrado." in from_option.stderr
+    assert "Uso:" in help_text.stdout
+    assert "Gera arquivos" in help_text.stdout
+
+
+def test_schema_check_previews(run: Run, csv_schema: Path, tmp_path: Path) -> None:
+    """schema check validates without registering and previews records from a sample."""
+    sample = tmp_path / "sample.csv"
+    sample.write_text(CONTACTS, encoding="utf-8")
+
+    result = run("schema", "check", str(csv_schema), "--sample", str(sample), "--lines", "2")
+
+    assert result.returncode == 0, result.stderr
+    assert "Schema 'e2e-csv' is valid" in result.stdout
+    assert "1;José Araújo;jose@exemplo.com.br" in result.stdout
+    assert run("schema", "list").returncode == 2  # nothing was registered, not even the tables
+
+
+def test_schema_check_fixed_ruler(run: Run) -> None:
+    """schema check of a fixed-width schema prints a column ruler over the bundled sample."""
+    import aspectfile_core
+
+    bundled = Path(aspectfile_core.__file__).parent / "data" / "schemas" / "sample-fixed.toml"
+
+    result = run("schema", "check", str(bundled), "--lines", "1")
+
+    assert result.returncode == 0, result.stderr
+    assert "1234567890" in result.stdout
+    assert "JOSÉ" in result.stdout
+
+
+def test_schema_import_layout(run: Run, tmp_path: Path) -> None:
+    """schema import turns a layout table into a TOML skeleton that schema check accepts."""
+    layout = tmp_path / "layout.csv"
+    layout.write_text(
+        "No.,Name,Data Type,Access Type,Offset,Length\n"
+        "1,RECORD_TYPE,STRING,Read,1,1\n"
+        "2,PHONE,NUMBER,Read,2,11\n"
+        "3,NAME,STRING,Read,13,30\n",
+        encoding="utf-8",
+    )
+
+    imported = run("schema", "import", str(layout), "--name", "vendor-layout")
+    again = run("schema", "import", str(layout), "--name", "vendor-layout")
+    checked = run("schema", "check", "vendor-layout.toml", "--lines", "0")
+
+    assert imported.returncode == 0, imported.stderr
+    assert (tmp_path / "vendor-layout.toml").exists()
+    assert again.returncode == 2
+    assert "--force" in again.stderr
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_failed_reason_in_portuguese(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """show lists failed leads with the reason in the operator's language."""
+    contacts = prepare(run, tmp_path, csv_schema)
+    run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(contacts))
+    run("process")
+
+    english = run("show", "1")
+    portuguese = run("--locale", "pt_BR", "show", "1")
+
+    assert "5: email: required, but the value is empty" in english.stdout
+    assert "Leads com falha:" in portuguese.stdout
+    assert "5: email:" in portuguese.stdout
+    assert "required, but" not in portuguese.stdout

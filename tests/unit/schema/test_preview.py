@@ -1,0 +1,99 @@
+"""The preview printed by 'aspectfile-run schema check --sample'."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from aspectfile_core.schema import column_ruler, preview
+from tests.unit.schema.support import VARIABLES, delimited, fixed
+
+FIXED = fixed(
+    {"name": "kind", "value": "D", "length": 1},
+    {"name": "id", "source": "id", "type": "integer", "length": 4, "pad": "0"},
+    {"name": "name", "source": "name", "length": 6, "required": True},
+    line_length=12,
+    header=[{"fields": [{"name": "kind", "value": "H", "length": 1}]}],
+    trailer=[
+        {
+            "fields": [
+                {"name": "kind", "value": "T", "length": 1},
+                {"name": "n", "source": "record_count", "type": "integer", "length": 3, "pad": "0"},
+            ]
+        }
+    ],
+)
+
+
+def test_column_ruler() -> None:
+    """The ruler marks every tenth column with its tens digit, then numbers every column."""
+    assert column_ruler(12) == "         1\n123456789012"
+    assert column_ruler(3) == "\n123"
+
+
+def test_fixed_preview_has_ruler_records_and_failures() -> None:
+    """A fixed-width preview shows the ruler, header, records, trailer, then failures and warnings."""
+    contacts = [
+        {"id": 1, "name": "Ana"},
+        {"id": 2, "name": ""},
+        {"id": 3, "name": "Cristina"},
+        {"id": 4, "name": "Duda"},
+    ]
+
+    text = preview(FIXED, contacts, 2, variables=VARIABLES)
+
+    assert text == (
+        "Schema test: fixed width, 12 characters per line, utf-8, CRLF line endings\n"
+        "2 data records from 3 contacts read, 1 failed\n"
+        "\n"
+        "         1\n"
+        "123456789012\n"
+        "H           \n"
+        "D0001Ana    \n"
+        "D0003Cristi \n"
+        "T002        \n"
+        "\n"
+        "Failed contacts:\n"
+        "  2: missing_required: name: required, but the value is empty\n"
+        "\n"
+        "Warnings:\n"
+        '  3: truncated: name: "Cristina" was cut to fit the field\n'
+    )
+
+
+def test_preview_stops_reading_after_enough_records() -> None:
+    """Contacts after the requested records are never read."""
+    read: list[int] = []
+
+    def contacts() -> Iterator[dict[str, Any]]:
+        for index in range(1, 1000):
+            read.append(index)
+            yield {"id": index, "name": "x"}
+
+    preview(FIXED, contacts(), 3)
+
+    assert read == [1, 2, 3]
+
+
+def test_delimited_preview_has_no_ruler() -> None:
+    """Delimited previews show the lines as written, without a ruler."""
+    schema = delimited(
+        {"name": "a", "source": "a"}, {"name": "b", "source": "b"}, header_row=True, delimiter=";"
+    )
+
+    text = preview(schema, [{"a": "x", "b": "y;z"}], 5)
+
+    assert text == (
+        "Schema test: delimited by ';', quoting minimal, utf-8, CRLF line endings\n"
+        "1 data records from 1 contacts read, 0 failed\n"
+        "\n"
+        "a;b\n"
+        'x;"y;z"\n'
+    )
+
+
+def test_preview_lead_id_falls_back_to_position() -> None:
+    """Contacts without an id are named by their position."""
+    text = preview(FIXED, [{"name": ""}], 1)
+
+    assert "  1: missing_required:" in text

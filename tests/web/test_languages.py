@@ -1,0 +1,170 @@
+"""The admin in English and Brazilian Portuguese: locale choice, translated pages and local formats."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+
+import pytest
+from werkzeug.test import Client
+from werkzeug.wrappers import Request
+
+from aspectfile_core import BatchService
+from aspectfile_core.i18n import translation
+from aspectfile_core.web.formatting import Formatter
+from tests.web.conftest import PREFIX, follow, make_app, post, text
+
+PT = {"Accept-Language": "pt-BR,pt;q=0.9,en;q=0.5"}
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("pt-BR,pt;q=0.9", "pt-BR"),
+        ("pt", "pt-BR"),
+        ("pt-PT", "pt-BR"),
+        ("fr-FR,pt-BR;q=0.8,en;q=0.5", "pt-BR"),
+        ("en-GB,pt-BR;q=0.5", "en-US"),
+        ("de-DE", "en-US"),
+        ("", "en-US"),
+    ],
+    ids=["pt-br", "pt", "pt-pt", "first-supported-wins", "english-first", "unsupported", "none"],
+)
+def test_language_from_accept_language(client: Client, header: str, lang: str) -> None:
+    """Without a host selector, the first supported language of Accept-Language wins, else English."""
+    html = text(
+        client.get(f"{PREFIX}/batches", headers={"Accept-Language": header} if header else {})
+    )
+
+    assert f'<html lang="{lang}">' in html
+
+
+def test_host_selector_wins(service: BatchService) -> None:
+    """The host's locale selector overrides the browser's language."""
+    client = Client(make_app(service, locale_selector=lambda request: "pt_BR"))
+
+    html = text(client.get(f"{PREFIX}/batches", headers={"Accept-Language": "en-US"}))
+
+    assert '<html lang="pt-BR">' in html
+    assert "Processar agora" in html
+
+
+def test_host_selector_none_falls_back(service: BatchService) -> None:
+    """A selector that returns None leaves the choice to Accept-Language."""
+    seen: list[Request] = []
+
+    def selector(request: Request) -> str | None:
+        seen.append(request)
+        return None
+
+    client = Client(make_app(service, locale_selector=selector))
+
+    html = text(client.get(f"{PREFIX}/batches", headers=PT))
+
+    assert '<html lang="pt-BR">' in html
+    assert seen
+
+
+ENGLISH_WORDS = re.compile(
+    r">\s*(Batches|Schemas|Process now|Filter|Delete|Reprocess|View|Created|Attempts|"
+    r"Pending|Failed|Uploaded|Preview|Fields|Edit|Cancel|Confirm|Next ›|‹ Previous)\s*<"
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/batches",
+        "/batch/{uploaded}",
+        "/batch/{failed}",
+        "/schemas",
+        "/schema/sample-fixed",
+        "/schemas/new",
+        "/batch/999",
+        "/batch/x",
+    ],
+)
+def test_pages_fully_portuguese(client: Client, seeded: dict[str, int], path: str) -> None:
+    """Pages in Portuguese carry no English label."""
+    html = text(client.get(PREFIX + path.format(**seeded), headers=PT))
+
+    assert '<html lang="pt-BR">' in html
+    assert ENGLISH_WORDS.findall(html) == []
+
+
+def test_portuguese_list(client: Client, seeded: dict[str, int]) -> None:
+    """The list in Portuguese has translated statuses and day-first dates."""
+    html = text(client.get(f"{PREFIX}/batches", headers=PT))
+
+    assert "Lotes" in html
+    assert "Processar agora" in html
+    assert "Total de lotes: 5" in html
+    assert "Enviado" in html
+    assert "Com falha" in html
+    assert "Pendente" in html
+    assert "02/03/2026 11:00" in html
+
+
+def test_portuguese_detail_formats(client: Client, seeded: dict[str, int]) -> None:
+    """Sizes use a decimal comma and dates the Brazilian order; reasons are translated."""
+    html = text(
+        client.get(
+            f"{PREFIX}/batch/{seeded['uploaded']}", headers=PT, query_string={"status": "FAILED"}
+        )
+    )
+
+    assert re.search(r"\d+,\d KB", html)
+    assert "2 de mar. de 2026" in html
+    assert "phone: &#34;(11) 1234&#34; não é um número de telefone válido" in html
+    assert "first_name: obrigatório, mas o valor está vazio" in html
+
+
+def test_portuguese_flash_after_action(client: Client, seeded: dict[str, int]) -> None:
+    """The message after an action is in the operator's language."""
+    page = follow(
+        client,
+        post(client, f"{PREFIX}/batch/{seeded['failed']}/reprocess", language="pt-BR"),
+        "pt-BR",
+    )
+
+    assert f"O lote {seeded['failed']} está pendente de novo" in text(page)
+
+
+def test_portuguese_error_pages(client: Client) -> None:
+    """Error pages are translated too."""
+    assert "Página não encontrada" in text(client.get(f"{PREFIX}/batch/999", headers=PT))
+    assert "Lote 999 não encontrado." in text(client.get(f"{PREFIX}/batch/999", headers=PT))
+    assert "Método não permitido" in text(client.get(f"{PREFIX}/batches/process", headers=PT))
+    assert "não é um id de lote válido" in text(client.get(f"{PREFIX}/batch/x", headers=PT))
+
+
+@pytest.mark.parametrize(
+    ("locale", "size", "expected"),
+    [
+        ("en_US", 0, "0 B"),
+        ("en_US", 1023, "1,023 B"),
+        ("en_US", 1536, "1.5 KB"),
+        ("pt_BR", 1536, "1,5 KB"),
+        ("pt_BR", 5 * 1024**3, "5,0 GB"),
+        ("en_US", 3 * 1024**5, "3,072.0 TB"),
+        ("en_US", None, "-"),
+    ],
+    ids=["zero", "bytes", "kilobytes", "pt-decimal-comma", "gigabytes", "largest-unit", "unknown"],
+)
+def test_size_format(locale: str, size: int | None, expected: str) -> None:
+    """Sizes are in powers of 1024 with the locale's separators."""
+    formatter = Formatter(locale, translation(locale), zoneinfo.ZoneInfo("UTC"))
+
+    assert formatter.size(size) == expected
+
+
+def test_unknown_reason_code_keeps_message() -> None:
+    """A reason code the admin does not know shows the stored English message."""
+    from aspectfile_core import LeadFailure
+
+    formatter = Formatter("pt_BR", translation("pt_BR"), zoneinfo.ZoneInfo("UTC"))
+
+    assert (
+        formatter.failure(LeadFailure("host_rule", "blocked by the host", "phone", "1"))
+        == "blocked by the host"
+    )
