@@ -10,6 +10,7 @@ nox.options.reuse_existing_virtualenvs = True
 PYTHON = ["3.11"]
 LOCALES = ["en_US", "pt_BR"]
 CATALOG_DIR = "src/aspectfile_core/locale"
+DOCS_REQUIREMENTS = ["sphinx>=8", "myst-parser>=4", "sphinx-click>=6", "furo>=2024.8"]
 
 
 @nox.session(python=PYTHON)
@@ -78,3 +79,15 @@ def bench(session: nox.Session) -> None:
     """Run the benchmarks and write docs/benchmarks.md; PostgreSQL must be reachable for P3 and P6."""
     session.install("-e", ".[all]", "Faker>=30", "pandas>=2.2")
     session.run("python", "-m", "benchmarks.run", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation with warnings as errors; broken internal links and anchors fail it.
+
+    ``nox -s docs -- linkcheck`` also checks external links, which needs network access.
+    """
+    session.install("-e", ".[all]", *DOCS_REQUIREMENTS)
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
+    if "linkcheck" in session.posargs:
+        session.run("sphinx-build", "-W", "--keep-going", "-b", "linkcheck", "docs", "docs/_build/linkcheck")

@@ -109,7 +109,7 @@ length = 40
 name = "mobile"
 source = "mobile"
 transforms = ["digits_only"]
-length = 11
+length = 13
 
 [[fields]]
 name = "city"
@@ -172,7 +172,7 @@ def plain_fixed_line(fields: dict[str, Any]) -> str:
         f"{fields['firstname'].upper()[:20]:<20}"
         f"{fields['lastname'].upper()[:20]:<20}"
         f"{fields['email'].lower()[:40]:<40}"
-        f"{digits(fields['mobile'])[:11]:<11}"
+        f"{digits(fields['mobile'])[:13]:<13}"
         f"{fields['city'][:20]:<20}"
         f"{fields['state'][:2]:<2}"
         f"{digits(fields['zipcode'])[:8]:<8}"

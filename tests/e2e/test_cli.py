@@ -292,3 +292,27 @@ def test_failed_reason_in_portuguese(run: Run, tmp_path: Path, csv_schema: Path)
     assert "Leads com falha:" in portuguese.stdout
     assert "5: email:" in portuguese.stdout
     assert "required, but" not in portuguese.stdout
+
+
+def test_process_prints_progress_lines(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """Without a terminal, process writes a progress line per batch to standard error."""
+    contacts = prepare(run, tmp_path, csv_schema)
+    run("enqueue", "--schema", "e2e-csv", "--campaign", "3", "--event", "9", str(contacts))
+
+    processed = run("process")
+
+    assert processed.returncode == 0, processed.stderr
+    assert "Batch 1: 3 of 3 leads written." in processed.stderr
+    assert "leads written" not in processed.stdout
+
+
+def test_process_quiet_hides_progress(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """process --quiet writes no progress, only the report."""
+    contacts = prepare(run, tmp_path, csv_schema)
+    run("enqueue", "--schema", "e2e-csv", "--campaign", "3", "--event", "9", str(contacts))
+
+    processed = run("process", "--quiet")
+
+    assert processed.returncode == 0, processed.stderr
+    assert "leads written" not in processed.stderr
+    assert "1 uploaded" in processed.stdout

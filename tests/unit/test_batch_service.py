@@ -343,3 +343,17 @@ def test_no_contact_data_in_logs(world: World, caplog: pytest.LogCaptureFixture)
     world.service.process()
 
     assert "Araújo" not in caplog.text
+
+
+def test_schema_delivery_overrides_destination(tmp_path: Path) -> None:
+    """A schema's [delivery] table adds a completion marker the destination does not set."""
+    world = World(tmp_path)
+    world.service.register_schema(SCHEMA + '\n[delivery]\ncompletion_marker = "done"\n', "toml")
+    batch_id = world.add(person(1))
+
+    world.service.process()
+
+    path = world.service.get_batch(batch_id).batch.file_path
+    assert path is not None
+    assert f"{path}.done" in world.store.objects
+    assert world.store.objects[f"{path}.done"] == b""

@@ -371,7 +371,7 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         if quiet:
             report = state.service.process(limit)
         else:
-            display = ProgressDisplay(_, click.get_text_stream("stderr"))
+            display = ProgressDisplay(_, sys.stderr)
             try:
                 report = state.service.process(limit, progress=display)
             finally:

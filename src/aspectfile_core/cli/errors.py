@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from aspectfile_core.adapters.store_errors import StoreError
 from aspectfile_core.domain.errors import (
     AspectFileError,
     BatchBusy,
@@ -63,6 +64,13 @@ def describe(error: AspectFileError, _: Translate) -> tuple[str, int]:
             ),
             EXIT_USAGE,
         )
+    if isinstance(error, StoreError):
+        detail = redact(error.translated(_))
+        if isinstance(error, TransientError):
+            return _("Temporary failure: {detail}. Try again in a moment.").format(
+                detail=detail
+            ), EXIT_INCOMPLETE
+        return _("Configuration error: {detail}").format(detail=detail), EXIT_USAGE
     if isinstance(error, InvalidContact):
         return _("Invalid input: {detail}").format(detail=redact(str(error))), EXIT_USAGE
     if isinstance(error, ConfigurationError):

@@ -238,7 +238,8 @@ def compile_strftime(output_format: str, kind: str) -> Callable[[Any], str] | No
         "        return moment.strftime(FORMAT)\n"
         f"    return f\"{''.join(parts)}\"\n"
     )
-    exec(compile(source, "<aspectfile date format>", "exec"), namespace)  # noqa: S102  # only directive expressions and names of bound literals are in the source
+    # The source holds only directive expressions and the names of bound literals.
+    exec(compile(source, "<aspectfile date format>", "exec"), namespace)
     write: Callable[[Any], str] = namespace["write"]
     return write
 

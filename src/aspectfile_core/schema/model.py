@@ -10,6 +10,7 @@ extension, line length) are filled in.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -178,6 +179,8 @@ class Schema:
     invalid_leads: InvalidLeadsPolicy = "skip"
     max_invalid_ratio: float | None = None
     empty_batch: EmptyBatchPolicy = "fail"
+    delivery: Mapping[str, str] = attrs.field(factory=dict, hash=False)
+    """Overrides of the destination's delivery options: ``if_exists``, ``completion_marker``, ``compression``."""
 
     _compiled: CompiledSchema | None = attrs.field(
         default=None, init=False, eq=False, hash=False, repr=False

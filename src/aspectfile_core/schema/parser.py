@@ -23,6 +23,7 @@ import attrs
 import phonenumbers
 
 from aspectfile_core.domain.errors import SchemaError, SchemaProblem
+from aspectfile_core.ports import delivery_problems
 from aspectfile_core.schema.conversions import DEFAULT_DATE_FORMATS
 from aspectfile_core.schema.encoding import Codec, EncodingProblem, resolve_codec
 from aspectfile_core.schema.location import check_location_templates
@@ -51,7 +52,7 @@ COMMON_KEYS = frozenset(
     {
         "name", "description", "published", "format", "encoding", "bom", "unencodable", "replacement",
         "line_ending", "final_newline", "fields", "header", "trailer", "file_name", "path_prefix",
-        "extension", "timezone", "invalid_leads", "max_invalid_ratio", "empty_batch",
+        "extension", "timezone", "invalid_leads", "max_invalid_ratio", "empty_batch", "delivery",
     }
 )  # fmt: skip
 FIXED_KEYS = frozenset({"line_length", "width_unit", "filler"})
@@ -458,7 +459,21 @@ class _DocumentChecker:
         settings["empty_batch"] = self.choice(
             document, "empty_batch", "", ("fail", "write"), "fail"
         )
+        settings["delivery"] = self.check_delivery(document)
         return settings
+
+    def check_delivery(self, document: Mapping[str, Any]) -> Mapping[str, str]:
+        """Return the schema's ``[delivery]`` overrides of the destination's delivery options."""
+        table = document.get("delivery", {})
+        if not isinstance(table, Mapping):
+            self.problem("delivery", "must be a table, such as [delivery] with completion_marker = \"done\"")
+            return {}
+        problems = delivery_problems(table)
+        for key, message in problems:
+            self.problem(f"delivery.{key}", message)
+        if problems:
+            return {}
+        return {str(key): str(value) for key, value in table.items()}
 
     def check_fixed_settings(
         self, document: Mapping[str, Any], codec: Codec | None

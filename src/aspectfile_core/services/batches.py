@@ -372,9 +372,7 @@ class BatchService:
                 bucket=batch.bucket,
                 file_path=target.file_path,
                 record_count=outcome.record_count,
-                # TODO: pass self.store.delivery.merged(<the schema's [delivery] table>) once
-                # the schema parser reads that table; until then the destination's options apply.
-                delivery=self.store.delivery,
+                delivery=self.store.delivery.merged(schema.delivery),
             )
 
         self.repository.mark_uploaded(batch.id, owner=owner, stored=stored, now=self.clock.now())

@@ -48,8 +48,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "/s/aspectfile"
-STATIC_FILES = ("admin.css", "admin.js")
-STATIC_TYPES = {".css": "text/css", ".js": "text/javascript"}
+STATIC_FILES = ("admin.css", "admin.js", "favicon.svg")
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 _PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)*\Z")
 
 
