@@ -16,7 +16,7 @@ DOCS_REQUIREMENTS = ["sphinx>=8", "myst-parser>=4", "sphinx-click>=6", "furo>=20
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run the whole test suite; PostgreSQL and MariaDB must be reachable (see .ci/run)."""
-    session.install("-e", ".[test]")
+    session.install("-c", "constraints.txt", "-e", ".[test]")
     session.run("pytest", *session.posargs)
 
 
@@ -30,7 +30,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """Type-check the package with mypy --strict."""
-    session.install("-e", ".[all]", "mypy>=1.11", "types-openpyxl")
+    session.install("-c", "constraints.txt", "-e", ".[all]", "mypy>=1.11", "types-openpyxl")
     session.run("mypy", "--strict", "src/aspectfile_core")
 
 
@@ -77,7 +77,7 @@ def i18n(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks and write docs/benchmarks.md; PostgreSQL must be reachable for P3 and P6."""
-    session.install("-e", ".[all]", "Faker>=30", "pandas>=2.2")
+    session.install("-c", "constraints.txt", "-e", ".[all]", "Faker>=30", "pandas>=2.2")
     session.run("python", "-m", "benchmarks.run", *session.posargs)
 
 
@@ -87,7 +87,7 @@ def docs(session: nox.Session) -> None:
 
     ``nox -s docs -- linkcheck`` also checks external links, which needs network access.
     """
-    session.install("-e", ".[all]", *DOCS_REQUIREMENTS)
+    session.install("-c", "constraints.txt", "-e", ".[all]", *DOCS_REQUIREMENTS)
     session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
     if "linkcheck" in session.posargs:
         session.run("sphinx-build", "-W", "--keep-going", "-b", "linkcheck", "docs", "docs/_build/linkcheck")

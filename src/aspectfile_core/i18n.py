@@ -40,6 +40,13 @@ def negotiate_locale(requested: str | None) -> str:
     return DEFAULT_LOCALE
 
 
+def is_supported_locale(requested: str) -> bool:
+    """Return True when *requested* names a language this package has a catalog for."""
+    tag = requested.split(".")[0].split("@")[0].replace("-", "_")
+    language = tag.partition("_")[0].lower()
+    return any(locale.split("_")[0].lower() == language for locale in SUPPORTED_LOCALES)
+
+
 def locale_from_environment(environ: Mapping[str, str] | None = None) -> str:
     """Return the locale named by LC_ALL, LC_MESSAGES or LANG, in POSIX order of precedence."""
     env = os.environ if environ is None else environ

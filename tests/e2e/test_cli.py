@@ -316,3 +316,43 @@ def test_process_quiet_hides_progress(run: Run, tmp_path: Path, csv_schema: Path
     assert processed.returncode == 0, processed.stderr
     assert "leads written" not in processed.stderr
     assert "1 uploaded" in processed.stdout
+
+
+def test_semicolon_csv_detected(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """A semicolon-separated export (a Brazilian spreadsheet's default) is read without options."""
+    prepare(run, tmp_path, csv_schema)
+    path = tmp_path / "excel.csv"
+    path.write_text("id;firstname;lastname;email\n1;Ana;Lima, Souza;a@b.br\n", encoding="utf-8")
+
+    result = run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(path))
+    pipe = tmp_path / "pipe.txt"
+    pipe.write_text("id|email\n2|c@d.br\n", encoding="utf-8")
+    forced = run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", "--delimiter", "|", str(pipe))
+
+    assert result.returncode == 0, result.stderr
+    assert "Added 1 leads" in result.stdout
+    assert forced.returncode == 0, forced.stderr
+
+
+def test_empty_file_exit_1(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """A file with a header and no rows adds nothing and says so."""
+    prepare(run, tmp_path, csv_schema)
+    path = tmp_path / "empty.csv"
+    path.write_text("id,email\n", encoding="utf-8")
+
+    result = run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(path))
+
+    assert result.returncode == 1
+    assert "has no contact rows" in result.stderr
+
+
+def test_delete_confirms_in_portuguese(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """The Portuguese prompt takes 's' for yes."""
+    contacts = prepare(run, tmp_path, csv_schema)
+    run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(contacts))
+
+    result = run("--locale", "pt_BR", "delete", "1", input="s\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "[s/N]" in result.stdout
+    assert "Lote 1 excluído." in result.stdout

@@ -357,3 +357,35 @@ def test_schema_delivery_overrides_destination(tmp_path: Path) -> None:
     assert path is not None
     assert f"{path}.done" in world.store.objects
     assert world.store.objects[f"{path}.done"] == b""
+
+
+def test_schema_reads_lead_id(tmp_path: Path) -> None:
+    """A field with source = "lead_id" gets the host's lead id even when no column holds it."""
+    world = World(tmp_path)
+    world.service.register_schema(SCHEMA.replace('source = "id"', 'source = "lead_id"'), "toml")
+    contact = Contact("ana@exemplo.com.br", {"firstname": "Ana", "lastname": "Lima", "mobile": "11987654321"})
+    batch_id = world.add(contact)
+
+    world.service.process()
+
+    summary = world.service.get_batch(batch_id)
+    assert summary.counts.failed == 1  # the id field is an integer, and an email is not
+    failed = world.service.list_leads(batch_id, status=LeadStatus.FAILED).items[0]
+    assert failed.failure is not None
+    assert failed.failure.value == "ana@exemplo.com.br"
+
+
+def test_lead_id_in_template(tmp_path: Path) -> None:
+    """A template can name lead_id, and a contact's own lead_id field wins."""
+    world = World(tmp_path)
+    schema = SCHEMA.replace('source = "id"\ntype = "integer"', 'template = "L-{lead_id}"')
+    world.service.register_schema(schema, "toml")
+    batch_id = world.add(person(7), Contact(8, {"lead_id": "own", "firstname": "B", "lastname": "C", "mobile": "1"}))
+
+    world.service.process()
+
+    path = world.service.get_batch(batch_id).batch.file_path
+    assert path is not None
+    lines = world.store.objects[path].decode().splitlines()
+    assert lines[1].startswith("L-7;")
+    assert lines[2].startswith("L-own;")

@@ -14,20 +14,33 @@ import click
 from aspectfile_core.cli.app import create_cli
 from aspectfile_core.cli.errors import EXIT_INCOMPLETE, EXIT_USAGE, describe
 from aspectfile_core.domain.errors import AspectFileError
-from aspectfile_core.i18n import DOMAIN, locale_from_environment, negotiate_locale, translation
+from aspectfile_core.i18n import (
+    DOMAIN,
+    SUPPORTED_LOCALES,
+    is_supported_locale,
+    locale_from_environment,
+    negotiate_locale,
+    translation,
+)
 from aspectfile_core.redaction import redact
 
 logger = logging.getLogger(__name__)
 
 
-def requested_locale(argv: Sequence[str]) -> str:
-    """Return the locale from ``--locale`` in *argv*, or from the environment."""
+def explicit_locale(argv: Sequence[str]) -> str | None:
+    """Return the value of ``--locale`` in *argv*, or None when it is not given."""
     for index, argument in enumerate(argv):
         if argument == "--locale" and index + 1 < len(argv):
-            return negotiate_locale(argv[index + 1])
+            return argv[index + 1]
         if argument.startswith("--locale="):
-            return negotiate_locale(argument.partition("=")[2])
-    return locale_from_environment()
+            return argument.partition("=")[2]
+    return None
+
+
+def requested_locale(argv: Sequence[str]) -> str:
+    """Return the locale from ``--locale`` in *argv*, or from the environment."""
+    explicit = explicit_locale(argv)
+    return negotiate_locale(explicit) if explicit is not None else locale_from_environment()
 
 
 def _translate_click(locale: str) -> None:
@@ -45,6 +58,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     locale = requested_locale(arguments)
     _translate_click(locale)
     _ = translation(locale).gettext
+    explicit = explicit_locale(arguments)
+    if explicit is not None and not is_supported_locale(explicit):
+        click.echo(
+            _("Locale {value!r} is not supported; use one of: {choices}.").format(
+                value=explicit, choices=", ".join(SUPPORTED_LOCALES)
+            ),
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
     cli = create_cli(_, locale)
 
     try:
@@ -65,9 +87,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as error:  # the last resort: a message instead of a traceback
         logger.debug("aspectfile-run failed", exc_info=True)
         click.echo(
-            _("Unexpected error ({kind}): {detail}. Run again with -vv to see the traceback.").format(
-                kind=type(error).__name__, detail=redact(str(error))
-            ),
+            _(
+                "Unexpected error ({kind}): {detail}. Run again with -vv to see the traceback."
+            ).format(kind=type(error).__name__, detail=redact(str(error))),
             err=True,
         )
         sys.exit(EXIT_INCOMPLETE)

@@ -223,6 +223,18 @@ def create_cli(_: Translate, locale: str) -> click.Group:
                 name=parsed.name, format=parsed.format, count=len(parsed.fields)
             )
         )
+        columns = {key for contact in contacts.contacts for key in contact.fields}
+        missing = sorted(
+            {spec.source for spec in parsed.fields if spec.source} - columns - {"lead_id"}
+        )
+        if contacts.contacts and missing:
+            click.echo(
+                _(
+                    "The sample has no column {missing}; its columns are: {columns}. "
+                    "Rename the columns or change the fields' source."
+                ).format(missing=", ".join(missing), columns=", ".join(sorted(columns))),
+                err=True,
+            )
         if lines:
             click.echo()
             click.echo(
@@ -310,6 +322,14 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         metavar="COL",
         help=_("Column (or JSON key) that holds the lead id."),
     )
+    @click.option(
+        "--delimiter",
+        type=click.Choice([",", ";", "|", "tab"]),
+        default=None,
+        help=_(
+            "CSV delimiter. Default: detected from the header row (comma, semicolon, pipe or tab)."
+        ),
+    )
     @click.argument("file", type=click.File("rb"))
     @click.pass_obj
     def enqueue(
@@ -319,10 +339,22 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         event_id: int,
         bucket: str | None,
         id_column: str,
+        delimiter: str | None,
         file: Any,
     ) -> None:
         name = "-" if file is sys.stdin.buffer else getattr(file, "name", "-")
-        contacts = read_contacts(file, name=str(name), id_column=id_column, _=_)
+        contacts = read_contacts(
+            file,
+            name=str(name),
+            id_column=id_column,
+            _=_,
+            delimiter="\t" if delimiter == "tab" else delimiter,
+        )
+        if not contacts.contacts and not contacts.rejected:
+            click.echo(
+                _("{file} has no contact rows; nothing was added.").format(file=name), err=True
+            )
+            raise SystemExit(EXIT_INCOMPLETE)
         for rejected in contacts.rejected:
             click.echo(
                 _("{file}: line {line} rejected: {reason}").format(
@@ -471,7 +503,7 @@ def create_cli(_: Translate, locale: str) -> click.Group:
             question = _("Delete batch {id} ({status}) and its {count} leads?").format(
                 id=batch_id, status=summary.batch.status.value, count=summary.counts.total
             )
-            if not click.confirm(question, default=False):
+            if not output.confirm(question, _):
                 click.echo(_("Nothing deleted."))
                 raise SystemExit(EXIT_INCOMPLETE)
         state.service.delete(batch_id)

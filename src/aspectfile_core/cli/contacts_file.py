@@ -42,7 +42,9 @@ def detect_format(name: str, head: bytes) -> str:
     return "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
 
 
-def read_contacts(stream: IO[bytes], *, name: str, id_column: str, _: Translate) -> ContactsFile:
+def read_contacts(
+    stream: IO[bytes], *, name: str, id_column: str, _: Translate, delimiter: str | None = None
+) -> ContactsFile:
     """Read every row of *stream*; rows without a usable id go to :attr:`ContactsFile.rejected`."""
     data = stream.read()
     try:
@@ -58,7 +60,7 @@ def read_contacts(stream: IO[bytes], *, name: str, id_column: str, _: Translate)
     rows = (
         _jsonl_rows(text, _)
         if detect_format(name, data[:64]) == "jsonl"
-        else _csv_rows(text, id_column, _)
+        else _csv_rows(text, id_column, _, delimiter)
     )
     for line, fields, problem in rows:
         if problem is not None:
@@ -90,8 +92,23 @@ def read_contacts(stream: IO[bytes], *, name: str, id_column: str, _: Translate)
 Row = tuple[int, dict[str, Any] | None, str | None]
 
 
-def _csv_rows(text: str, id_column: str, _: Translate) -> Iterator[Row]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+CSV_DELIMITERS = ",;|\t"
+"""Delimiters recognised in a CSV header when none is given: comma, semicolon, pipe and tab."""
+
+
+def detect_delimiter(text: str) -> str:
+    """Return the delimiter of the header line of *text*, or a comma when it cannot be told."""
+    header = text.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(header, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _csv_rows(text: str, id_column: str, _: Translate, delimiter: str | None) -> Iterator[Row]:
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter or detect_delimiter(text)
+    )
     try:
         header = next(reader)
     except StopIteration:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import click
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
@@ -96,9 +97,10 @@ def human_size(size: int | None, locale: str) -> str:
 
 
 def when(value: dt.datetime | None, locale: str) -> str:
+    """Return *value* in *locale*'s short date and time format, in UTC, marked as UTC."""
     if value is None:
         return "-"
-    return format_datetime(value, format="short", locale=locale, tzinfo=dt.UTC)
+    return f"{format_datetime(value, format='short', locale=locale, tzinfo=dt.UTC)} UTC"
 
 
 def table(headers: list[str], rows: Iterable[list[str]]) -> str:
@@ -130,3 +132,16 @@ def batch_rows(page: Page[BatchSummary], locale: str) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def confirm(question: str, _: Translate) -> bool:
+    """Ask *question* and return True for a yes in the operator's language; anything else is no."""
+    yes_words = {"y", "yes", *(word.strip() for word in _("y,yes").split(","))}
+    choices = _("[y/N]")
+    answer = click.prompt(
+        f"{question} {choices}",
+        default="",
+        show_default=False,
+        prompt_suffix=" ",
+    )
+    return str(answer).strip().lower() in yes_words

@@ -119,7 +119,7 @@ def _emit_fit(
 ) -> None:
     """Emit steps 7 and 8: the ``unencodable`` policy, then ``overflow`` past the field's width.
 
-    *ascii_text* says the text is known to be ASCII, as ``str()`` of an int is.
+    Pass *ascii_text* when the text is known to be ASCII, as ``str()`` of an int is.
     """
     encodable = source.bind(f"ENC{i}", program.make_encodable)
     if not program.ascii_compatible:
@@ -152,7 +152,7 @@ def _emit_write(source: _Source, index: int, program: FieldProgram, *, fixed: bo
         source.add(1, f"w{i} = {writer}(t{i})")
         return
 
-    # Minimal quoting: quote only a value that holds a special character.
+    # Minimal quoting: quote only a value that contains a special character.
     empty, specials = program.minimal_quoting
     empty_name = source.bind(f"EMPTY{i}", empty)
     checks = " or ".join(

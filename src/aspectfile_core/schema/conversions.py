@@ -236,7 +236,7 @@ def compile_strftime(output_format: str, kind: str) -> Callable[[Any], str] | No
         "def write(moment):\n"
         "    if moment.year < 1000:\n"
         "        return moment.strftime(FORMAT)\n"
-        f"    return f\"{''.join(parts)}\"\n"
+        f'    return f"{"".join(parts)}"\n'
     )
     # The source holds only directive expressions and the names of bound literals.
     exec(compile(source, "<aspectfile date format>", "exec"), namespace)

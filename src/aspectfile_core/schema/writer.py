@@ -19,6 +19,7 @@ from aspectfile_core.schema.compiler import LeadProblem, RecordProgram, record_p
 from aspectfile_core.schema.errors import BatchPolicyError, RecordRenderError
 from aspectfile_core.schema.location import batch_values
 from aspectfile_core.schema.model import BatchVariables, Schema
+from aspectfile_core.schema.templates import parse_template
 
 logger = logging.getLogger(__name__)
 
@@ -147,9 +148,27 @@ def render_file(
     return result
 
 
+LEAD_ID_FIELD = "lead_id"
+"""Name under which data fields can read the host's lead id."""
+
+
+def uses_lead_id(schema: Schema) -> bool:
+    """Return True when a data field reads ``lead_id`` as its source or in its template."""
+    for spec in schema.fields:
+        if spec.source == LEAD_ID_FIELD:
+            return True
+        if spec.template is not None:
+            template, _ = parse_template(spec.template)
+            if template is not None and LEAD_ID_FIELD in template.names:
+                return True
+    return False
+
+
 def _render_data(schema: Schema, leads: Iterable[LeadChunk], sink: _LineSink) -> RenderResult:
     program = schema.compiled.data
     render = program.render_data
+    # The host's lead id is a contact field named "lead_id" unless the contact has its own.
+    with_lead_id = uses_lead_id(schema)
     names = [name for _, name in program.numeric]
     totals: list[int | decimal.Decimal] = [_zero(schema, name) for name in names]
     failures: dict[str, LeadFailure] = {}
@@ -162,6 +181,8 @@ def _render_data(schema: Schema, leads: Iterable[LeadChunk], sink: _LineSink) ->
         lines: list[bytes] = []
         append = lines.append
         for lead_id, fields in chunk:
+            if with_lead_id and LEAD_ID_FIELD not in fields:
+                fields = {**fields, LEAD_ID_FIELD: lead_id}
             try:
                 line, numbers = render(fields, warnings)
             except LeadProblem as problem:

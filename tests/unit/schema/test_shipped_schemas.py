@@ -11,17 +11,26 @@ from typing import Any
 import pytest
 
 from aspectfile_core.schema import (
+    RenderResult,
     Schema,
     load_schema_file,
     read_records,
+    render_file,
     render_location,
     verify_file,
 )
-from tests.unit.schema.support import VARIABLES, render
+from tests.unit.schema.support import VARIABLES
 
 SCHEMA_DIR = Path(str(resources.files("aspectfile_core") / "data" / "schemas"))
 SHIPPED = ["sample-fixed", "semicolon-dialer", "genesys-csv", "vicidial-pipe"]
 
+
+
+def render_with_ids(schema: Schema, contacts: list[dict[str, Any]]) -> tuple[bytes, RenderResult]:
+    """Render the contacts as one chunk, with each contact's id column as its lead id."""
+    out = io.BytesIO()
+    result = render_file(schema, [[(contact["id"], contact) for contact in contacts]], out, VARIABLES)
+    return out.getvalue(), result
 
 def sample_contacts() -> list[dict[str, Any]]:
     text = (resources.files("aspectfile_core") / "data" / "sample_contacts.csv").read_text(
@@ -47,7 +56,7 @@ def test_shipped_schema_renders_sample_contacts(tmp_path: Path, name: str) -> No
     schema = load(name)
     contacts = sample_contacts()
 
-    content, result = render(schema, contacts)
+    content, result = render_with_ids(schema, contacts)
     path = tmp_path / "out"
     path.write_bytes(content)
 
@@ -63,7 +72,7 @@ def test_sample_fixed_is_aspect_style() -> None:
     """The demo schema is latin-1 fixed width with CRLF, a header and a trailer with the count."""
     schema = load("sample-fixed")
 
-    content, result = render(schema, sample_contacts())
+    content, result = render_with_ids(schema, sample_contacts())
 
     lines = content.decode("latin-1").split("\r\n")
     assert content.endswith(b"\r\n")
@@ -72,9 +81,7 @@ def test_sample_fixed_is_aspect_style() -> None:
     assert lines[0].startswith("H000017")
     assert lines[1].startswith("D0000001001JOSÉ")
     assert lines[-2].startswith("T000000025")
-    assert (
-        result.warnings["5"][0].code == "truncated"
-    )  # contact 1005's long last name, fifth in the file
+    assert result.warnings["1005"][0].code == "truncated"  # contact 1005's long last name
     assert render_location(schema, VARIABLES) == (
         "aspect/campaign-7",
         "ASPECT_7_20260302_000017.txt",
@@ -85,7 +92,7 @@ def test_semicolon_dialer_layout() -> None:
     """Records start with a literal, quote text, leave numbers bare, write dates and E.164 phones."""
     schema = load("semicolon-dialer")
 
-    content, _ = render(schema, sample_contacts())
+    content, _ = render_with_ids(schema, sample_contacts())
 
     first = content.decode("cp1252").split("\r\n")[0]
     assert first == (
@@ -98,7 +105,7 @@ def test_genesys_csv_layout() -> None:
     """The Genesys-style file is UTF-8 with a header row and RFC 4180 quoting."""
     schema = load("genesys-csv")
 
-    content, _ = render(schema, sample_contacts())
+    content, _ = render_with_ids(schema, sample_contacts())
 
     rows = list(csv.reader(io.StringIO(content.decode("utf-8"), newline="")))
     assert rows[0][:4] == ["ContactId", "FirstName", "LastName", "CellPhone"]
@@ -111,7 +118,7 @@ def test_vicidial_pipe_layout() -> None:
     """The Vicidial-style file is pipe-delimited, without a header, with digits-only phones."""
     schema = load("vicidial-pipe")
 
-    content, _ = render(schema, sample_contacts())
+    content, _ = render_with_ids(schema, sample_contacts())
 
     first = content.decode("utf-8").split("\n")[0].split("|")
     assert first[0] == "1001"

@@ -1,9 +1,10 @@
 """Encode and decode the JSON text of a lead's contact fields, with orjson where it gives the same result.
 
 The leads table keeps each contact's fields as JSON text. The standard
-library's ``json`` is the reference: orjson (about 3 times faster on a
-ten-field contact) is used only where it reads or writes exactly what
-``json`` would, and ``json`` handles the rest.
+library's ``json`` is the reference. orjson decodes a ten-field contact in
+about a third of the time (measured with CPython 3.11 and orjson 3.13), so
+it is used wherever it reads or writes exactly what ``json`` would, and
+``json`` handles the rest.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 import orjson
 
 _PLAIN_TYPES = frozenset({str, int, bool, type(None)})
-"""Value types that orjson reads and writes as ``json`` does. Floats are left out because
-orjson writes NaN as null and reads integers beyond 64 bits as floats; enums, dates
-and other objects because ``json.dumps`` writes them through ``default=str``."""
+"""Value types that orjson reads and writes as ``json`` does.
+
+Floats are left out because orjson writes NaN as null and reads integers beyond
+64 bits as floats. Enums, dates and other objects are left out because
+``json.dumps`` writes them through ``default=str``."""
 
 
 def encode_fields(fields: Mapping[str, Any]) -> str:

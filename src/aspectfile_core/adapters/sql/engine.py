@@ -58,7 +58,14 @@ def create_engine(url: str | URL, **options: Any) -> sa.Engine:
         # deadlocks; READ COMMITTED locks only the rows it reads, as
         # PostgreSQL's default does.
         options.setdefault("isolation_level", "READ COMMITTED")
-    return sa.create_engine(parsed, **options)
+    try:
+        return sa.create_engine(parsed, **options)
+    except ModuleNotFoundError as error:
+        extra = "postgres" if backend == "postgresql" else "mysql"
+        raise ConfigurationError(
+            f"the {backend} driver is not installed ({error.name}); "
+            f"install it with pip install 'aspectfile-core[{extra}]'"
+        ) from error
 
 
 def _create_sqlite_engine(url: URL, **options: Any) -> sa.Engine:

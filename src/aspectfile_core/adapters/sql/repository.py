@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import random
@@ -12,9 +13,11 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from aspectfile_core.adapters.sql.contact_json import decode_fields, encode_fields
 from aspectfile_core.adapters.sql.engine import READ_ONLY
+from aspectfile_core.adapters.sql.errors import configuration_problem
 from aspectfile_core.adapters.sql.tables import DEFAULT_TABLES, Tables
 from aspectfile_core.domain.errors import (
     BatchBusy,
@@ -113,6 +116,9 @@ class SqlBatchRepository:
         except sa.exc.OperationalError as error:
             if _is_missing_table(error):
                 raise _tables_missing(error) from error
+            problem = configuration_problem(error, self.engine.url)
+            if problem is not None:
+                raise problem from error
             raise TransientError(f"database unavailable: {_describe(error)}") from error
         except sa.exc.ProgrammingError as error:
             if _is_missing_table(error):
@@ -340,6 +346,8 @@ class SqlBatchRepository:
         self, connection: sa.Connection, batch_id: int, lead_ids: list[str]
     ) -> set[str]:
         leads = self.tables.leads
+        if self._dialect == "postgresql":
+            return self._present_lead_ids_postgresql(connection, batch_id, lead_ids)
         present: set[str] = set()
         for start in range(0, len(lead_ids), LOOKUP_CHUNK):
             chunk = lead_ids[start : start + LOOKUP_CHUNK]
@@ -352,6 +360,32 @@ class SqlBatchRepository:
             )
         return present
 
+    def _present_lead_ids_postgresql(
+        self, connection: sa.Connection, batch_id: int, lead_ids: list[str]
+    ) -> set[str]:
+        """Return the given lead ids already in the batch, in one query that probes the unique index.
+
+        PostgreSQL knows no statistics for a batch id newer than its last
+        ANALYZE, so it estimates a new batch at a few rows. For ``lead_id IN
+        (...)`` it then reads every lead of the batch through the status
+        index, about 0.25 s per 500 ids once the batch holds 850,000 leads.
+        Joining an unnested array instead makes it look each id up in the
+        (batch_id, lead_id) index, about 2 ms per 500 ids (PostgreSQL 15).
+        """
+        leads = self.tables.leads
+        candidates = (
+            sa.func.unnest(sa.literal(lead_ids, postgresql.ARRAY(sa.Text)))
+            .table_valued("lead_id")
+            .render_derived()
+        )
+        query = sa.select(leads.c.lead_id).select_from(
+            candidates.join(
+                leads,
+                sa.and_(leads.c.batch_id == batch_id, leads.c.lead_id == candidates.c.lead_id),
+            )
+        )
+        return set(connection.scalars(query))
+
     def _insert_leads(
         self,
         connection: sa.Connection,
@@ -359,18 +393,36 @@ class SqlBatchRepository:
         contacts: Sequence[Contact],
         now: dt.datetime,
     ) -> None:
-        # The values shared by every row are bound once in the statement, so
-        # each row carries only its lead id and fields.
-        statement = sa.insert(self.tables.leads).values(
-            batch_id=batch_id, status=LeadStatus.PENDING.value, created_at=now
+        # The rows go to the driver's executemany ready-made: SQLAlchemy's
+        # per-row parameter processing took as long as SQLite's own insert
+        # (profiled with 100,000 rows). The shared values go through their
+        # column types once.
+        dialect = connection.dialect
+        sql, names = _lead_insert_sql(self.tables.leads, dialect)
+        created_at = self.tables.leads.c.created_at.type.dialect_impl(dialect).bind_processor(
+            dialect
         )
-        connection.execute(
-            statement,
-            [
-                {"lead_id": contact.lead_id, "fields": encode_fields(contact.fields)}
+        shared = {
+            "batch_id": batch_id,
+            "status": LeadStatus.PENDING.value,
+            "created_at": created_at(now) if created_at is not None else now,
+        }
+        rows: list[Any]
+        if names is None:
+            rows = [
+                {**shared, "lead_id": contact.lead_id, "fields": encode_fields(contact.fields)}
                 for contact in contacts
-            ],
-        )
+            ]
+        else:
+            template = [shared.get(name) for name in names]
+            lead_at, fields_at = names.index("lead_id"), names.index("fields")
+            rows = []
+            for contact in contacts:
+                row = template.copy()
+                row[lead_at] = contact.lead_id
+                row[fields_at] = encode_fields(contact.fields)
+                rows.append(tuple(row))
+        connection.exec_driver_sql(sql, rows)
 
     # Workers
 
@@ -1181,6 +1233,18 @@ class SqlBatchRepository:
         versions = self.tables.schema_versions
         connection.execute(sa.delete(versions).where(versions.c.schema_id == row.id))
         connection.execute(sa.delete(schemas).where(schemas.c.id == row.id))
+
+
+@functools.lru_cache(maxsize=32)
+def _lead_insert_sql(leads: sa.Table, dialect: sa.Dialect) -> tuple[str, list[str] | None]:
+    """Return the INSERT of one lead row in *dialect*'s parameter style, and the parameter
+    order for a positional style (None for a named one)."""
+    columns = ("batch_id", "lead_id", "status", "fields", "created_at")
+    statement = sa.insert(leads).inline().values({name: sa.bindparam(name) for name in columns})
+    compiled = statement.compile(dialect=dialect)
+    if compiled.positional:
+        return compiled.string, list(compiled.positiontup or ())
+    return compiled.string, None
 
 
 def _per_lead(leads: sa.Table, values: Mapping[str, str | None]) -> sa.ColumnElement[Any]:

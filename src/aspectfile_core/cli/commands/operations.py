@@ -141,7 +141,7 @@ def register(cli: click.Group, _: Translate) -> None:
             question = _(
                 "Delete the batches in {statuses} created before {cutoff}, with their leads?"
             ).format(statuses=names, cutoff=cutoff)
-            if not click.confirm(question, default=False):
+            if not output.confirm(question, _):
                 click.echo(_("Nothing deleted."))
                 raise SystemExit(EXIT_INCOMPLETE)
 

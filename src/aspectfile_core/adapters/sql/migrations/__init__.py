@@ -30,6 +30,7 @@ from alembic.util import CommandError
 from sqlalchemy.engine import URL
 
 from aspectfile_core.adapters.sql.engine import create_engine
+from aspectfile_core.adapters.sql.errors import configuration_problem
 from aspectfile_core.adapters.sql.tables import build_tables, check_prefix
 from aspectfile_core.domain.errors import ConfigurationError, TransientError
 from aspectfile_core.redaction import redact
@@ -96,7 +97,7 @@ def database_revision(bind: sa.Engine | str | URL, table_prefix: str = "") -> st
     """Return the revision the tables under *table_prefix* are at, or None before the first upgrade."""
     engine, owned = _engine_for(bind)
     try:
-        with _translated_errors(), engine.connect() as connection:
+        with _translated_errors(engine), engine.connect() as connection:
             context = MigrationContext.configure(
                 connection, opts={"version_table": version_table_name(table_prefix)}
             )
@@ -127,7 +128,7 @@ def upgrade_database(
     try:
         with (
             _PROCESS_LOCK,
-            _translated_errors(),
+            _translated_errors(engine),
             engine.connect() as connection,
             _upgrade_lock(connection, table_prefix),
         ):
@@ -153,7 +154,7 @@ def downgrade_database(bind: sa.Engine | str | URL, table_prefix: str, *, revisi
     try:
         with (
             _PROCESS_LOCK,
-            _translated_errors(),
+            _translated_errors(engine),
             engine.connect() as connection,
             _upgrade_lock(connection, table_prefix),
         ):
@@ -282,10 +283,13 @@ def _upgrade_lock(connection: sa.Connection, prefix: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _translated_errors() -> Iterator[None]:
+def _translated_errors(engine: sa.Engine) -> Iterator[None]:
     try:
         yield
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+        problem = configuration_problem(error, engine.url)
+        if problem is not None:
+            raise problem from error
         detail = redact(str(error.orig).strip().splitlines()[0] if error.orig else str(error))
         raise TransientError(f"database unavailable during the upgrade: {detail}") from error
     except CommandError as error:
