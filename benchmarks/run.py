@@ -357,18 +357,39 @@ def bench_p5(work: Path, batches: int, leads: int, requests: int) -> list[Result
 
 
 def child_worker(database_url: str, prefix: str, store: str) -> None:
-    """In a child process: process batches until none is due, then print the uploaded ids as JSON."""
+    """In a child process: print "ready" once imported and connected, wait for a line on
+    standard input, process batches until none is due, then print the uploaded ids as JSON."""
     config = Config(database_url=database_url, store_url=store, table_prefix=prefix)
-    report = build_service(config).process()
+    service = build_service(config)
+    service.list_batches(per_page=1)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    report = service.process()
     print(json.dumps({"uploaded": list(report.uploaded), "problems": len(report.retried) + len(report.failed) + len(report.lost)}))
 
 
 def run_workers(count: int, prefix: str, store: Path) -> tuple[float, list[int], int]:
-    """Start *count* worker processes at once; return the wall time until all exit, the uploaded ids and the problem count."""
+    """Start *count* worker processes and let them work at once; return the wall time from
+    the start signal until all exit, the uploaded ids and the problem count.
+
+    The clock starts once every worker has imported the package and connected,
+    so the figure is the throughput of running workers, without interpreter start-up.
+    """
     command = [sys.executable, "-m", "benchmarks.run", "--child-worker", POSTGRES_URL, prefix, str(store)]
+    workers = [subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(count)]
+    for worker in workers:
+        assert worker.stdout is not None
+        assert worker.stdout.readline().strip() == "ready"
     started = time.perf_counter()
-    workers = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(count)]
-    outputs = [worker.communicate()[0] for worker in workers]
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write("go\n")
+        worker.stdin.close()
+    outputs = []
+    for worker in workers:
+        assert worker.stdout is not None
+        outputs.append(worker.stdout.read())
+        worker.wait()
     elapsed = time.perf_counter() - started
     uploaded: list[int] = []
     problems = 0
@@ -414,7 +435,7 @@ def machine() -> list[str]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("aspectfile-core", "SQLAlchemy", "fsspec", "psycopg", "pandas", "Faker"))
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("aspectfile-core", "SQLAlchemy", "orjson", "fsspec", "psycopg", "Werkzeug", "pandas", "Faker"))
     return [
         f"- Machine: {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, {platform.platform()}",
         f"- Python {platform.python_version()}; {versions}",

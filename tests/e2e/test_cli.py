@@ -302,8 +302,8 @@ def test_process_prints_progress_lines(run: Run, tmp_path: Path, csv_schema: Pat
     processed = run("process")
 
     assert processed.returncode == 0, processed.stderr
-    assert "Batch 1: 3 of 3 leads written." in processed.stderr
-    assert "leads written" not in processed.stdout
+    assert "Batch 1: 3 of 3 leads rendered." in processed.stderr
+    assert "leads rendered" not in processed.stdout
 
 
 def test_process_quiet_hides_progress(run: Run, tmp_path: Path, csv_schema: Path) -> None:
@@ -314,7 +314,7 @@ def test_process_quiet_hides_progress(run: Run, tmp_path: Path, csv_schema: Path
     processed = run("process", "--quiet")
 
     assert processed.returncode == 0, processed.stderr
-    assert "leads written" not in processed.stderr
+    assert "leads rendered" not in processed.stderr
     assert "1 uploaded" in processed.stdout
 
 

@@ -1,4 +1,4 @@
-"""The progress display of ``aspectfile-run process``: leads written of the batch's total."""
+"""The progress display of ``aspectfile-run process``: leads rendered of the batch's total."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ class ProgressDisplay:
     def _write_line(self, batch_id: int, written: int, total: int) -> None:
         self._last_line_at = self.monotonic()
         click.echo(
-            self._("Batch {batch}: {written} of {total} leads written.").format(
+            self._("Batch {batch}: {written} of {total} leads rendered.").format(
                 batch=batch_id, written=written, total=total
             ),
             file=self.output,
