@@ -365,7 +365,7 @@ class SqlBatchRepository:
     ) -> set[str]:
         """Return the given lead ids already in the batch, in one query that probes the unique index.
 
-        PostgreSQL knows no statistics for a batch id newer than its last
+        PostgreSQL has no statistics for a batch id newer than its last
         ANALYZE, so it estimates a new batch at a few rows. For ``lead_id IN
         (...)`` it then reads every lead of the batch through the status
         index, about 0.25 s per 500 ids once the batch holds 850,000 leads.
