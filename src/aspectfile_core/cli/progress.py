@@ -15,7 +15,7 @@ LINE_INTERVAL_SECONDS = 10.0
 
 
 class ProgressDisplay:
-    """Shows the leads written per batch: a progress bar on a terminal, a line every
+    """Shows the leads rendered per batch: a progress bar on a terminal, a line every
     :data:`LINE_INTERVAL_SECONDS` otherwise, and a last line or full bar when a batch ends.
 
     Pass an instance as the ``progress`` callback of
