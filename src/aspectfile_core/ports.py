@@ -53,7 +53,7 @@ class BatchFilter:
 
 @attrs.frozen
 class FileTarget:
-    """Where a batch's file goes, frozen at the first claim so retries write the same object."""
+    """The location of a batch's file, frozen at the first claim so retries write the same object."""
 
     schema_version: int
     file_sequence: int
@@ -83,7 +83,7 @@ def frozen_target(batch: Batch) -> FileTarget | None:
 
 @attrs.frozen
 class RenderOutcome:
-    """What generating a batch's file produced, recorded on GENERATING -> UPLOADING."""
+    """The result of generating a batch's file, recorded on GENERATING -> UPLOADING."""
 
     record_count: int
     failures: Mapping[str, LeadFailure] = attrs.field(factory=dict)
@@ -92,7 +92,7 @@ class RenderOutcome:
 
 @attrs.frozen
 class StoredFile:
-    """A file as the object store holds it."""
+    """A file as the object store keeps it."""
 
     path: str
     """Where the file is, as the store names it: a local path or a URL without credentials."""
@@ -374,7 +374,7 @@ class BatchRepository(Protocol):
 
 
 class ObjectStore(Protocol):
-    """Where generated files are published."""
+    """The destination where generated files are published."""
 
     @property
     def delivery(self) -> DeliveryOptions:

@@ -140,7 +140,7 @@ def test_list_pages(run: Run, tmp_path: Path, csv_schema: Path) -> None:
 
 
 def test_list_empty(run: Run) -> None:
-    """An empty database says what to do next."""
+    """An empty database prints what to do next."""
     run("db", "upgrade")
 
     result = run("list")
@@ -335,7 +335,7 @@ def test_semicolon_csv_detected(run: Run, tmp_path: Path, csv_schema: Path) -> N
 
 
 def test_empty_file_exit_1(run: Run, tmp_path: Path, csv_schema: Path) -> None:
-    """A file with a header and no rows adds nothing and says so."""
+    """A file with a header and no rows adds nothing and reports it."""
     prepare(run, tmp_path, csv_schema)
     path = tmp_path / "empty.csv"
     path.write_text("id,email\n", encoding="utf-8")

@@ -35,7 +35,7 @@ DEMO_EVENT = 1
 
 @attrs.define
 class CliState:
-    """What every command needs: the configuration, the language and a lazily built service."""
+    """The state every command needs: the configuration, the language and a lazily built service."""
 
     config: Config
     locale: str

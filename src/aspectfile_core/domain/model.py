@@ -58,7 +58,7 @@ class Contact:
 
 @attrs.frozen
 class LeadFailure:
-    """Why a lead was left out of the file.
+    """The reason a lead was left out of the file.
 
     :attr:`code` is a stable identifier (``missing_required``, ``invalid_phone``…)
     that operator screens translate; :attr:`message` is the English text.
@@ -111,7 +111,7 @@ class Batch:
     file_path: str | None = None
     """The file's key under the bucket: path prefix and file name."""
     file_url: str | None = None
-    """Where the stored file is, as the store names it (a local path or a URL)."""
+    """The stored file's location as the store names it: a local path or a URL."""
     file_size: int | None = None
     file_sha256: str | None = None
     record_count: int | None = None
@@ -203,7 +203,7 @@ class StoredSchema:
 
 @attrs.frozen
 class AddResult:
-    """What an add-contacts call did."""
+    """The result of an add-contacts call."""
 
     added: int
     duplicates: int

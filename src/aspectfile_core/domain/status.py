@@ -11,7 +11,7 @@ from aspectfile_core.domain.errors import ForceRequired, IllegalTransition
 
 
 class BatchStatus(enum.StrEnum):
-    """Where a batch is in its life. The value is what the database stores."""
+    """The stage of a batch's life. The value is the text the database stores."""
 
     PENDING = "PENDING"
     """Waiting for a worker: open for new contacts, or sealed and waiting for a (re)try."""
@@ -26,14 +26,14 @@ class BatchStatus(enum.StrEnum):
 
 
 class LeadStatus(enum.StrEnum):
-    """Where one lead of a batch is. The value is what the database stores."""
+    """The state of one lead of a batch. The value is the text the database stores."""
 
     PENDING = "PENDING"
     """Not yet in a stored file."""
     GENERATED = "GENERATED"
     """Written to the batch's stored file."""
     FAILED = "FAILED"
-    """Left out of the file; the failure reason says why."""
+    """Left out of the file. The failure reason gives the cause."""
 
 
 BATCH_TRANSITIONS: Mapping[BatchStatus, frozenset[BatchStatus]] = {

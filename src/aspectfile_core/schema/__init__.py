@@ -8,6 +8,7 @@ and returns a :class:`Schema`; :func:`render_file` streams leads through it;
 docs/schema-reference.md describes every key.
 """
 
+from aspectfile_core.i18n import N_
 from aspectfile_core.schema.errors import BatchPolicyError, FileFormatError, RecordRenderError
 from aspectfile_core.schema.layout_import import import_layout
 from aspectfile_core.schema.location import DEFAULT_FILE_NAME, render_location
@@ -15,7 +16,7 @@ from aspectfile_core.schema.model import BatchVariables, FieldSpec, RecordSpec, 
 from aspectfile_core.schema.parser import load_schema_file, parse_schema, schema_from_document
 from aspectfile_core.schema.preview import column_ruler, preview
 from aspectfile_core.schema.reader import FileRecord, iter_file, read_records, unpad, verify_file
-from aspectfile_core.schema.reasons import N_, REASON_CODES, WARNING_CODES
+from aspectfile_core.schema.reasons import REASON_CODES, WARNING_CODES
 from aspectfile_core.schema.writer import (
     FormattedLead,
     RenderResult,

@@ -12,7 +12,7 @@ from aspectfile_core.domain.model import LeadFailure, LeadWarning
 from aspectfile_core.schema.compiler import LeadProblem
 from aspectfile_core.schema.location import EXAMPLE_VARIABLES
 from aspectfile_core.schema.model import BatchVariables, Schema
-from aspectfile_core.schema.writer import LEAD_ID_FIELD, render_file
+from aspectfile_core.schema.writer import render_file, with_lead_id
 
 
 def column_ruler(width: int) -> str:
@@ -85,8 +85,7 @@ def _sample(
     for position, contact in enumerate(contacts, start=1):
         read += 1
         lead_id = str(contact.get(id_field) or position)
-        if LEAD_ID_FIELD not in contact:
-            contact = {**contact, LEAD_ID_FIELD: lead_id}
+        contact = with_lead_id(contact, lead_id)
         lead_warnings: list[LeadWarning] = []
         try:
             program.render(contact, lead_warnings)

@@ -13,14 +13,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from aspectfile_core.domain.model import LeadFailure, LeadWarning
+from aspectfile_core.i18n import N_
 
 MAX_REPORTED_VALUE_LENGTH = 200
 """Maximum length, in characters, of a value copied into a failure or warning; longer values are cut and end in an ellipsis."""
-
-
-def N_(message: str) -> str:
-    """Mark *message* for translation without translating it."""
-    return message
 
 
 REASON_CODES: Mapping[str, str] = MappingProxyType(

@@ -152,6 +152,13 @@ LEAD_ID_FIELD = "lead_id"
 """Name under which data fields can read the host's lead id."""
 
 
+def with_lead_id(fields: Mapping[str, Any], lead_id: str) -> Mapping[str, Any]:
+    """Return *fields* with the host's lead id as ``lead_id``, unless the contact has its own."""
+    if LEAD_ID_FIELD in fields:
+        return fields
+    return {**fields, LEAD_ID_FIELD: lead_id}
+
+
 def uses_lead_id(schema: Schema) -> bool:
     """Return True when a data field reads ``lead_id`` as its source or in its template."""
     for spec in schema.fields:
@@ -168,7 +175,7 @@ def _render_data(schema: Schema, leads: Iterable[LeadChunk], sink: _LineSink) ->
     program = schema.compiled.data
     render = program.render_data
     # The host's lead id is a contact field named "lead_id" unless the contact has its own.
-    with_lead_id = uses_lead_id(schema)
+    reads_lead_id = uses_lead_id(schema)
     names = [name for _, name in program.numeric]
     totals: list[int | decimal.Decimal] = [_zero(schema, name) for name in names]
     failures: dict[str, LeadFailure] = {}
@@ -181,8 +188,8 @@ def _render_data(schema: Schema, leads: Iterable[LeadChunk], sink: _LineSink) ->
         lines: list[bytes] = []
         append = lines.append
         for lead_id, fields in chunk:
-            if with_lead_id and LEAD_ID_FIELD not in fields:
-                fields = {**fields, LEAD_ID_FIELD: lead_id}
+            if reads_lead_id:
+                fields = with_lead_id(fields, lead_id)
             try:
                 line, numbers = render(fields, warnings)
             except LeadProblem as problem:

@@ -96,7 +96,7 @@ class RepositoryContract:
     # Adding contacts
 
     def test_add_creates_open_batch(self, repository: BatchRepository) -> None:
-        """The first contact of a campaign event opens a PENDING batch that holds it."""
+        """The first contact of a campaign event opens a PENDING batch that contains it."""
         (batch_id,) = self.add(repository, 1, 2)
 
         summary = repository.get_batch(batch_id)

@@ -13,8 +13,13 @@ from werkzeug.wrappers import Request
 
 from aspectfile_core.domain.model import LeadFailure, LeadWarning
 from aspectfile_core.domain.status import BatchStatus, LeadStatus
-from aspectfile_core.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, negotiate_locale
-from aspectfile_core.schema.reasons import REASON_CODES
+from aspectfile_core.i18n import (
+    DEFAULT_LOCALE,
+    N_,
+    SUPPORTED_LOCALES,
+    describe_failure,
+    negotiate_locale,
+)
 
 LocaleSelector = Callable[[Request], str | None]
 """A host's function that returns the operator's locale (``pt_BR``, ``pt-BR``, ``en``…) or None."""
@@ -118,10 +123,7 @@ class Formatter:
         """Return why a lead failed in the operator's language; unknown codes keep the stored English text."""
         if failure is None:
             return ""
-        template = REASON_CODES.get(failure.code)
-        if template is None:
-            return failure.message
-        return self._(template).format(field=failure.field or "", value=failure.value or "")
+        return describe_failure(failure.code, failure.field, failure.value, self._, failure.message)
 
     def warning(self, warning: LeadWarning) -> str:
         template = WARNING_LABELS.get(warning.code)

@@ -15,7 +15,7 @@ from aspectfile_core.domain.model import LeadFailure, LeadWarning
 from aspectfile_core.schema import Schema, column_ruler, format_lead, render_file, render_location
 from aspectfile_core.schema.location import EXAMPLE_VARIABLES
 from aspectfile_core.schema.reasons import shorten_value
-from aspectfile_core.schema.writer import LEAD_ID_FIELD
+from aspectfile_core.schema.writer import with_lead_id
 
 PREVIEW_RECORDS = 10
 """Data records shown in a preview."""
@@ -66,8 +66,7 @@ def build_preview(
         if len(accepted) >= records or read >= MAX_CONTACTS_READ:
             break
         read += 1
-        if LEAD_ID_FIELD not in fields:
-            fields = {**fields, LEAD_ID_FIELD: lead_id}
+        fields = with_lead_id(fields, lead_id)
         try:
             formatted = format_lead(schema, fields)
         except LeadDataError as problem:

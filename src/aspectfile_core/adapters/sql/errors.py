@@ -1,4 +1,4 @@
-"""Which database errors a retry cannot fix."""
+"""Classification of the database errors that a retry cannot fix."""
 
 from __future__ import annotations
 
