@@ -15,6 +15,7 @@ from aspectfile_core.adapters.sql import SqlBatchRepository, create_engine
 from aspectfile_core.adapters.sql.tables import DEFAULT_TABLES, build_tables, check_prefix
 from aspectfile_core.adapters.store_settings import StoreSettings, storage_options_from_environment
 from aspectfile_core.domain.errors import ConfigurationError
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.domain.retry import RetryPolicy
 from aspectfile_core.ports import Clock, ContactSource
 from aspectfile_core.services import BatchService, ServiceSettings
@@ -87,7 +88,9 @@ def _table_prefix(env: Mapping[str, str]) -> str:
     try:
         return check_prefix(raw)
     except ConfigurationError as error:
-        raise ConfigurationError(f"ASPECTFILE_TABLE_PREFIX: {error}") from error
+        raise ConfigurationError(
+            Message.of(N_("ASPECTFILE_TABLE_PREFIX: {detail}"), detail=error.detail)
+        ) from error
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
@@ -100,7 +103,15 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         value = math.nan
     if not (math.isfinite(value) and value > 0):
         raise ConfigurationError(
-            f"{name}={raw!r} is invalid; use a number of seconds greater than 0, such as {default:g}"
+            Message.of(
+                N_(
+                    "{name}={value!r} is invalid; use a number of seconds greater than 0, "
+                    "such as {default}"
+                ),
+                name=name,
+                value=raw,
+                default=f"{default:g}",
+            )
         )
     return value
 
@@ -115,7 +126,13 @@ def _count(env: Mapping[str, str], name: str) -> int | None:
     except ValueError:
         value = 0
     if value < 1:
-        raise ConfigurationError(f"{name}={raw!r} is invalid; use a whole number of at least 1")
+        raise ConfigurationError(
+            Message.of(
+                N_("{name}={value!r} is invalid; use a whole number of at least 1"),
+                name=name,
+                value=raw,
+            )
+        )
     return value
 
 

@@ -7,19 +7,54 @@ import os
 from collections.abc import Callable, Mapping
 from importlib import resources
 
+from aspectfile_core.domain.messages import N_ as N_
+from aspectfile_core.domain.messages import N_plural as N_plural
+from aspectfile_core.domain.status import BatchStatus, LeadStatus
+
 DOMAIN = "aspectfile_core"
 SUPPORTED_LOCALES = ("en_US", "pt_BR")
 DEFAULT_LOCALE = "en_US"
 
+BATCH_STATUS_LABELS = {
+    BatchStatus.PENDING: N_("Pending"),
+    BatchStatus.GENERATING: N_("Generating"),
+    BatchStatus.UPLOADING: N_("Uploading"),
+    BatchStatus.UPLOADED: N_("Uploaded"),
+    BatchStatus.FAILED: N_("Failed"),
+}
+"""Label shown in each batch status badge; the badge's colour repeats it, never replaces it."""
 
-def N_(message: str) -> str:  # the conventional name that gettext extractors look for
-    """Mark *message* for translation without translating it now."""
-    return message
+LEAD_STATUS_LABELS = {
+    LeadStatus.PENDING: N_("Pending"),
+    LeadStatus.GENERATED: N_("Generated"),
+    LeadStatus.FAILED: N_("Failed"),
+}
+
+ATTEMPT_OUTCOME_LABELS = {
+    "uploaded": N_("Uploaded"),
+    "retry": N_("Will retry"),
+    "failed": N_("Failed"),
+    "lost": N_("Worker lost"),
+}
 
 
-def N_plural(singular: str, plural: str) -> tuple[str, str]:  # named like N_
-    """Mark a singular/plural pair for translation without translating it now."""
-    return singular, plural
+WARNING_LABELS = {
+    "truncated": N_("{field}: the value was cut to fit the field"),
+}
+"""Warnings shown without the value: :class:`LeadWarning` keeps only the English message that contains it."""
+
+
+def batch_status_label(status: BatchStatus, gettext_: Callable[[str], str]) -> str:
+    """Return the name of a batch status in the operator's language ("Uploaded", "Enviado")."""
+    return gettext_(BATCH_STATUS_LABELS[status])
+
+
+def attempt_outcome_label(outcome: str | None, gettext_: Callable[[str], str]) -> str:
+    """Return how an attempt ended in the operator's language; None means it is still running."""
+    if outcome is None:
+        return gettext_(N_("Running"))
+    label = ATTEMPT_OUTCOME_LABELS.get(outcome)
+    return gettext_(label) if label is not None else outcome
 
 
 def negotiate_locale(requested: str | None) -> str:
@@ -63,6 +98,22 @@ def translation(locale: str) -> gettext.NullTranslations:
     folder = resources.files("aspectfile_core") / "locale"
     with resources.as_file(folder) as path:
         return gettext.translation(DOMAIN, localedir=str(path), languages=[locale], fallback=True)
+
+
+def describe_warning(
+    code: str, field: str | None, gettext_: Callable[[str], str], message: str
+) -> str:
+    """Return a lead's warning in the operator's language.
+
+    The stored English *message* names the changed value; a translation
+    names only the field, because the value is not kept apart from the
+    message. An unknown code, or a catalog without a translation, returns
+    *message*.
+    """
+    template = WARNING_LABELS.get(code)
+    if template is None or gettext_(template) == template:
+        return message
+    return gettext_(template).format(field=field or "")
 
 
 def describe_failure(

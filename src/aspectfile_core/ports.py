@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.domain.model import (
     AddResult,
     Attempt,
@@ -143,18 +144,29 @@ DELIVERY_KEYS: Mapping[str, type[enum.StrEnum]] = {
 """The keys of a schema's ``[delivery]`` table and the enum that lists each key's values."""
 
 
-def delivery_problems(table: Mapping[str, object]) -> list[tuple[str, str]]:
+def delivery_problems(table: Mapping[str, object]) -> list[tuple[str, Message]]:
     """Return ``(key, message)`` for every unknown key or value in a ``[delivery]`` table."""
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, Message]] = []
     for key, value in table.items():
         choices = DELIVERY_KEYS.get(key)
         if choices is None:
             known = ", ".join(DELIVERY_KEYS)
-            problems.append((key, f"unknown delivery option; use one of {known}"))
+            problems.append(
+                (key, Message.of(N_("unknown delivery option; use one of {known}"), known=known))
+            )
             continue
         allowed = [member.value for member in choices]
         if value not in allowed:
-            problems.append((key, f"{value!r} is invalid; use one of {', '.join(allowed)}"))
+            problems.append(
+                (
+                    key,
+                    Message.of(
+                        N_("{value} is invalid; use one of {choices}"),
+                        value=repr(value),
+                        choices=", ".join(allowed),
+                    ),
+                )
+            )
     return problems
 
 
@@ -269,11 +281,16 @@ class BatchRepository(Protocol):
         batch_id: int,
         *,
         owner: str,
-        error: str,
+        error: str | Message,
         next_attempt_at: dt.datetime,
         now: dt.datetime,
     ) -> None:
-        """Send a claimed batch back to PENDING after a transient error; its leads go back to PENDING."""
+        """Send a claimed batch back to PENDING after a transient error; its leads go back to PENDING.
+
+        *error* is kept on the batch and on the closed attempt, as English text
+        (``error_message``) and, when it is a :class:`Message`, translatable
+        (``error_detail``).
+        """
         ...
 
     def fail(
@@ -281,11 +298,14 @@ class BatchRepository(Protocol):
         batch_id: int,
         *,
         owner: str,
-        error: str,
+        error: str | Message,
         now: dt.datetime,
         failures: Mapping[str, LeadFailure] | None = None,
     ) -> None:
-        """Move a claimed batch to FAILED, optionally recording lead failures."""
+        """Move a claimed batch to FAILED, optionally recording lead failures.
+
+        *error* is kept as :meth:`release_for_retry` keeps it.
+        """
         ...
 
     def rescue_expired(

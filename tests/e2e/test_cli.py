@@ -34,7 +34,7 @@ def test_demo_writes_file(run: Run, tmp_path: Path) -> None:
     stored = list((tmp_path / "aspectfile-files").rglob("*.*"))
     assert len(stored) == 1
     assert str(stored[0]) in result.stdout
-    assert "UPLOADED" in result.stdout
+    assert "Uploaded" in result.stdout
     assert "25 total" in result.stdout
 
 
@@ -45,7 +45,7 @@ def test_enqueue_reports_rejected_rows(run: Run, tmp_path: Path, csv_schema: Pat
     result = run("enqueue", "--schema", "e2e-csv", "--campaign", "3", "--event", "9", str(contacts))
 
     assert result.returncode == 1
-    assert "Added 3 leads to batch 1" in result.stdout
+    assert "Added 3 leads to batch 1." in result.stdout
     assert "line 4 rejected: no value in the id column 'id'" in result.stderr
     assert "line 5 rejected: the row has 3 values but the header has 4 columns" in result.stderr
 
@@ -330,7 +330,7 @@ def test_semicolon_csv_detected(run: Run, tmp_path: Path, csv_schema: Path) -> N
     forced = run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", "--delimiter", "|", str(pipe))
 
     assert result.returncode == 0, result.stderr
-    assert "Added 1 leads" in result.stdout
+    assert "Added 1 lead to batch" in result.stdout
     assert forced.returncode == 0, forced.stderr
 
 
@@ -356,3 +356,88 @@ def test_delete_confirms_in_portuguese(run: Run, tmp_path: Path, csv_schema: Pat
     assert result.returncode == 0, result.stderr
     assert "[s/N]" in result.stdout
     assert "Lote 1 excluído." in result.stdout
+
+
+def test_failed_batch_error_and_status_in_portuguese(run: Run, tmp_path: Path) -> None:
+    """A FAILED batch's error and status read in Portuguese although an English worker recorded them."""
+    run("db", "upgrade")
+    schema = tmp_path / "strict.toml"
+    schema.write_text(
+        'name = "strict"\nformat = "delimited"\ndelimiter = ";"\n'
+        '[[fields]]\nname = "email"\nsource = "email"\nrequired = true\n',
+        encoding="utf-8",
+    )
+    run("schema", "add", str(schema))
+    contacts = tmp_path / "no-email.csv"
+    contacts.write_text("id,email\n1,\n2,\n", encoding="utf-8")
+    run("enqueue", "--schema", "strict", "--campaign", "1", "--event", "1", str(contacts))
+    processed = run("process")
+    assert processed.returncode == 1
+    assert "Failed batches: 1. 'aspectfile-run show ID' tells why." in processed.stdout
+
+    english = run("show", "1")
+    portuguese = run("show", "1", locale_env={"LANG": "pt_BR.UTF-8"})
+    listed = run("--locale", "pt_BR", "list")
+
+    assert "the file would have no data records (2 leads, 2 failed)" in english.stdout
+    assert "Failed" in english.stdout
+    assert "o arquivo ficaria sem registros de dados (2 leads, 2 com falha)" in portuguese.stdout
+    assert "Com falha" in portuguese.stdout
+    assert "would have no data records" not in portuguese.stdout
+    assert "FAILED" not in listed.stdout
+
+
+def test_unsupported_locale_is_refused_in_the_environments_language(run: Run) -> None:
+    """--locale fr_FR under LANG=pt_BR explains the refusal in Portuguese and exits 2."""
+    result = run("--locale", "fr_FR", "list", locale_env={"LANG": "pt_BR.UTF-8"})
+
+    assert result.returncode == 2
+    assert "'fr_FR'" in result.stderr
+    assert "não é suportado" in result.stderr
+
+
+def test_configuration_error_detail_in_portuguese(run: Run) -> None:
+    """The detail of a database error is translated, not only its frame."""
+    result = run("--locale", "pt_BR", "list")
+
+    assert result.returncode == 2
+    assert "Erro de configuração: faltam tabelas no banco de dados" in result.stderr
+    assert "tables are missing" not in result.stderr
+
+
+def test_schema_check_fails_when_no_sample_contact_renders(
+    run: Run, csv_schema: Path, tmp_path: Path
+) -> None:
+    """schema check exits 1 and says so when every sample contact fails."""
+    sample = tmp_path / "sample.csv"
+    sample.write_text("id,firstname,lastname,email\n1,A,B,\n2,C,D,\n", encoding="utf-8")
+
+    result = run("schema", "check", str(csv_schema), "--sample", str(sample))
+
+    assert result.returncode == 1
+    assert "Sample contacts read: 2. Rendered as data records: 0. Failed: 2." in result.stdout
+    assert "None of the 2 sample contacts could be rendered" in result.stderr
+
+
+def test_schema_check_preview_in_portuguese(run: Run, csv_schema: Path, tmp_path: Path) -> None:
+    """The preview's summary and failure reasons follow the operator's language."""
+    sample = tmp_path / "sample.csv"
+    sample.write_text(CONTACTS, encoding="utf-8")
+
+    result = run("--locale", "pt_BR", "schema", "check", str(csv_schema), "--sample", str(sample))
+
+    assert result.returncode == 0, result.stderr
+    assert "Contatos da amostra lidos: 3." in result.stdout
+    assert "Contatos com falha:" in result.stdout
+    assert "required, but the value is empty" not in result.stdout
+
+
+def test_singular_lead_count(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """One added contact is reported as one lead, not "1 leads"."""
+    prepare(run, tmp_path, csv_schema)
+    one = tmp_path / "one.csv"
+    one.write_text("id,firstname,lastname,email\n1,A,B,a@b.c\n", encoding="utf-8")
+
+    result = run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(one))
+
+    assert "Added 1 lead to batch 1." in result.stdout

@@ -102,7 +102,7 @@ def test_purge_declined_deletes_nothing(run: Run) -> None:
     assert result.returncode == 1
     assert "Delete the batches in FAILED, UPLOADED created before" in result.stdout
     assert "Nothing deleted." in result.stdout
-    assert "UPLOADED" in run("list").stdout
+    assert "Uploaded" in run("list").stdout
 
 
 @pytest.mark.usefixtures("uploaded_batch")
@@ -146,7 +146,7 @@ def test_worker_processes_until_stop_after(run: Run, tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "Processed: 1 uploaded" in result.stdout
-    assert "UPLOADED" in run("show", "2").stdout
+    assert "Uploaded" in run("show", "2").stdout
 
 
 @pytest.mark.usefixtures("uploaded_batch")
@@ -179,7 +179,7 @@ def test_recover_rescues_nothing_live(run: Run) -> None:
     result = run("recover")
 
     assert result.returncode == 0, result.stderr
-    assert "0 batches recovered." in result.stdout
+    assert "Batches recovered: 0." in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,29 @@ def test_upgrade_twice_changes_nothing(database: Database) -> None:
     assert repository.list_batches(page=1, per_page=20).total == 1
 
 
+def test_tables_of_an_older_revision_need_an_upgrade(database: Database) -> None:
+    """A repository on revision 0001 tables says to run db upgrade; the upgrade keeps the rows."""
+    upgrade_database(database.engine, database.prefix, revision="0001")
+    repository = SqlBatchRepository(database.engine, build_tables(database.prefix))
+    with database.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                f"INSERT INTO {database.prefix}aspect_file_batches "
+                "(status, schema_name, campaign_id, event_id, bucket, attempts, created_at, "
+                "updated_at) VALUES ('PENDING', 's', 1, 1, '', 0, :now, :now)"
+            ),
+            {"now": T0.replace(tzinfo=None)},
+        )
+
+    with pytest.raises(ConfigurationError, match=r"older than this version.*db upgrade"):
+        repository.list_batches(page=1, per_page=20)
+
+    upgrade_database(database.engine, database.prefix)
+
+    assert differences(database) == []
+    assert repository.list_batches(page=1, per_page=20).total == 1
+
+
 def test_upgrade_adopts_unversioned_tables(database: Database) -> None:
     """Tables made by create_tables get a migration history instead of an error."""
     SqlBatchRepository(database.engine, build_tables(database.prefix)).create_tables()

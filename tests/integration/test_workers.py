@@ -249,7 +249,7 @@ def test_killed_worker_batch_finished_later(workspace: Workspace) -> None:
     finished = workspace.run("process")
 
     assert recovered.returncode == 0, recovered.stderr
-    assert "1 batches recovered" in recovered.stdout
+    assert "Batches recovered: 1." in recovered.stdout
     assert finished.returncode == 0, finished.stderr
     summary = repository.get_batch(batch_id)
     assert summary.batch.status is BatchStatus.UPLOADED

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from aspectfile_core import BatchService, Contact
-from aspectfile_core.domain.errors import AspectFileError, ConfigurationError, TransientError
+from aspectfile_core.adapters.fsspec_store import UPLOADING
+from aspectfile_core.adapters.store_errors import BucketNotFound, StoreUnavailable
+from aspectfile_core.domain.errors import AspectFileError
 from aspectfile_core.ports import ObjectStore, StoredFile
 from aspectfile_core.testing import FixedClock, MemoryObjectStore
 
@@ -162,9 +164,7 @@ def seed_day(service: BatchService, clock: FixedClock, store: BucketStore) -> di
 
     clock.set(START + dt.timedelta(hours=2, minutes=15))
     store.errors["discador-rj"] = [
-        ConfigurationError(
-            "bucket 'discador-rj' not found; create it or fix the bucket of campaign 15"
-        )
+        BucketNotFound(bucket="discador-rj", endpoint="http://127.0.0.1:9000")
     ]
     ids["failed"] = _add(
         service, 15, 1, "sample-fixed", "discador-rj", contacts_from(rows[8:20], 2001)
@@ -174,7 +174,9 @@ def seed_day(service: BatchService, clock: FixedClock, store: BucketStore) -> di
 
     clock.set(START + dt.timedelta(hours=3))
     store.errors["discador-mg"] = [
-        TransientError("timed out after 30 s connecting to the file store")
+        StoreUnavailable(
+            operation=UPLOADING, location="s3://discador-mg/", reason="timed out after 30 s"
+        )
     ]
     ids["retry"] = _add(
         service, 15, 2, "sample-fixed", "discador-mg", contacts_from(rows[20:], 2101)

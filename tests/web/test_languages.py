@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zoneinfo
 
@@ -168,3 +169,30 @@ def test_unknown_reason_code_keeps_message() -> None:
         formatter.failure(LeadFailure("host_rule", "blocked by the host", "phone", "1"))
         == "blocked by the host"
     )
+
+
+def test_batch_error_and_attempts_in_portuguese(client: Client, seeded: dict[str, int]) -> None:
+    """A batch's error and its attempts' errors read in the operator's language."""
+    failed = text(client.get(f"{PREFIX}/batch/{seeded['failed']}", headers=PT))
+    retry = text(client.get(f"{PREFIX}/batch/{seeded['retry']}", headers=PT))
+    english = text(client.get(f"{PREFIX}/batch/{seeded['failed']}"))
+
+    assert "bucket S3 &#39;discador-rj&#39; não encontrado em http://127.0.0.1:9000" in failed
+    assert "not found at" not in failed
+    assert "falha ao enviar s3://discador-mg/: timed out after 30 s" in retry
+    assert "S3 bucket &#39;discador-rj&#39; not found at http://127.0.0.1:9000" in english
+
+
+@pytest.mark.parametrize(
+    ("zone", "locale", "expected"),
+    [
+        ("UTC", "en_US", "3/2/26, 11:00\u202fAM UTC"),
+        ("America/Sao_Paulo", "pt_BR", "02/03/2026 08:00 BRT"),
+    ],
+    ids=["utc-english", "sao-paulo-portuguese"],
+)
+def test_times_name_their_zone(zone: str, locale: str, expected: str) -> None:
+    """Every shown time carries its zone, so nobody reads UTC as local time."""
+    formatter = Formatter(locale, translation(locale), zoneinfo.ZoneInfo(zone))
+
+    assert formatter.datetime(dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.UTC)) == expected

@@ -20,6 +20,7 @@ from aspectfile_core.domain.errors import (
     LeaseLost,
     SchemaNotFound,
 )
+from aspectfile_core.domain.messages import Message, as_message
 from aspectfile_core.domain.model import (
     LEASE_EXPIRED_MESSAGE,
     AddResult,
@@ -298,6 +299,7 @@ class InMemoryBatchRepository:
                 file_sha256=stored.sha256,
                 uploaded_at=now,
                 error_message=None,
+                error_detail=None,
                 lease_owner=None,
                 lease_expires_at=None,
             )
@@ -308,10 +310,11 @@ class InMemoryBatchRepository:
         batch_id: int,
         *,
         owner: str,
-        error: str,
+        error: str | Message,
         next_attempt_at: dt.datetime,
         now: dt.datetime,
     ) -> None:
+        detail = as_message(error)
         with self._lock:
             batch = self._owned(batch_id, owner)
             check_batch_transition(batch_id, batch.status, BatchStatus.PENDING)
@@ -319,23 +322,25 @@ class InMemoryBatchRepository:
             self._batches[batch_id] = attrs.evolve(
                 batch,
                 status=BatchStatus.PENDING,
-                error_message=error,
+                error_message=str(detail),
+                error_detail=_kept_detail(detail),
                 next_attempt_at=next_attempt_at,
                 lease_owner=None,
                 lease_expires_at=None,
                 record_count=None,
             )
-            self._close_attempt(batch_id, now, "retry", error)
+            self._close_attempt(batch_id, now, "retry", detail)
 
     def fail(
         self,
         batch_id: int,
         *,
         owner: str,
-        error: str,
+        error: str | Message,
         now: dt.datetime,
         failures: Mapping[str, LeadFailure] | None = None,
     ) -> None:
+        detail = as_message(error)
         with self._lock:
             batch = self._owned(batch_id, owner)
             check_batch_transition(batch_id, batch.status, BatchStatus.FAILED)
@@ -343,11 +348,12 @@ class InMemoryBatchRepository:
             self._batches[batch_id] = attrs.evolve(
                 batch,
                 status=BatchStatus.FAILED,
-                error_message=error,
+                error_message=str(detail),
+                error_detail=_kept_detail(detail),
                 lease_owner=None,
                 lease_expires_at=None,
             )
-            self._close_attempt(batch_id, now, "failed", error)
+            self._close_attempt(batch_id, now, "failed", detail)
 
     def rescue_expired(
         self, *, now: dt.datetime, retry_at: Callable[[int], dt.datetime | None]
@@ -359,7 +365,7 @@ class InMemoryBatchRepository:
                     continue
                 if batch.lease_expires_at is None or batch.has_live_lease(now):
                     continue
-                error = LEASE_EXPIRED_MESSAGE
+                error = Message(LEASE_EXPIRED_MESSAGE)
                 next_attempt_at = retry_at(batch.attempts)
                 target = BatchStatus.FAILED if next_attempt_at is None else BatchStatus.PENDING
                 check_batch_transition(batch.id, batch.status, target)
@@ -367,7 +373,8 @@ class InMemoryBatchRepository:
                 self._batches[batch.id] = attrs.evolve(
                     batch,
                     status=target,
-                    error_message=error,
+                    error_message=str(error),
+                    error_detail=None,
                     next_attempt_at=next_attempt_at,
                     lease_owner=None,
                     lease_expires_at=None,
@@ -386,11 +393,17 @@ class InMemoryBatchRepository:
             )
 
     def _close_attempt(
-        self, batch_id: int, now: dt.datetime, outcome: str, error: str | None
+        self, batch_id: int, now: dt.datetime, outcome: str, error: Message | None
     ) -> None:
         attempts = self._attempts[batch_id]
         if attempts and attempts[-1].ended_at is None:
-            attempts[-1] = attrs.evolve(attempts[-1], ended_at=now, outcome=outcome, error=error)
+            attempts[-1] = attrs.evolve(
+                attempts[-1],
+                ended_at=now,
+                outcome=outcome,
+                error=None if error is None else str(error),
+                error_detail=None if error is None else _kept_detail(error),
+            )
 
     # Operators
 
@@ -403,6 +416,7 @@ class InMemoryBatchRepository:
                 batch,
                 status=BatchStatus.PENDING,
                 error_message=None,
+                error_detail=None,
                 file_name=None,
                 file_path=None,
                 file_url=None,
@@ -570,3 +584,8 @@ def _matches(batch: Batch, filters: BatchFilter) -> bool:
     if filters.created_from is not None and batch.created_at < filters.created_from:
         return False
     return not (filters.created_before is not None and batch.created_at >= filters.created_before)
+
+
+def _kept_detail(message: Message) -> Message | None:
+    # Like the SQL adapter: a message without values is fully said by its English text.
+    return message if message.params else None

@@ -16,13 +16,13 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import attrs
 
 from aspectfile_core.domain.errors import AspectFileError, ConfigurationError, TransientError
-from aspectfile_core.i18n import N_
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.redaction import redact
 
 
@@ -35,15 +35,11 @@ class StoreError(AspectFileError):
 
     def __init__(self, **params: object) -> None:
         self.params: dict[str, str] = {key: redact(str(value)) for key, value in params.items()}
-        super().__init__(self.template.format(**self.params))
-
-    def translated(self, translate: Callable[[str], str]) -> str:
-        """Return the message in the language of *translate* (a gettext ``gettext`` function)."""
-        params = dict(self.params)
-        for key in self.translated_params:
-            if key in params:
-                params[key] = translate(params[key])
-        return translate(self.template).format(**params)
+        values: dict[str, str | Message] = {
+            key: Message(value) if key in self.translated_params else value
+            for key, value in self.params.items()
+        }
+        super().__init__(Message(self.template, values))
 
 
 class StoreUnavailable(StoreError, TransientError):

@@ -40,7 +40,10 @@ def explicit_locale(argv: Sequence[str]) -> str | None:
 def requested_locale(argv: Sequence[str]) -> str:
     """Return the locale from ``--locale`` in *argv*, or from the environment."""
     explicit = explicit_locale(argv)
-    return negotiate_locale(explicit) if explicit is not None else locale_from_environment()
+    if explicit is not None and is_supported_locale(explicit):
+        return negotiate_locale(explicit)
+    # Unsupported or absent: the environment's language, which also says why --locale was refused.
+    return locale_from_environment()
 
 
 def _translate_click(locale: str) -> None:

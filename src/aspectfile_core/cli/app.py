@@ -22,7 +22,7 @@ from aspectfile_core.cli.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
 from aspectfile_core.cli.progress import ProgressDisplay
 from aspectfile_core.domain.model import PAGE_SIZE, BatchSummary
 from aspectfile_core.domain.status import BatchStatus, LeadStatus
-from aspectfile_core.i18n import describe_failure
+from aspectfile_core.i18n import batch_status_label, describe_failure, translation
 from aspectfile_core.ports import BatchFilter
 from aspectfile_core.services import BatchService, ProcessReport
 
@@ -63,6 +63,7 @@ def configure_logging(verbosity: int) -> None:
 
 def create_cli(_: Translate, locale: str) -> click.Group:
     """Build the command group with help and messages in the language of *_*."""
+    ngettext = translation(locale).ngettext
 
     @click.group(
         help=_(
@@ -235,16 +236,26 @@ def create_cli(_: Translate, locale: str) -> click.Group:
                 ).format(missing=", ".join(missing), columns=", ".join(sorted(columns))),
                 err=True,
             )
-        if lines:
-            click.echo()
+        if not lines:
+            return
+        result = schemas.sample_preview(
+            parsed,
+            [contact.fields for contact in contacts.contacts],
+            lines,
+            id_field=id_column if sample is not None else "id",
+            translate=_,
+        )
+        click.echo()
+        click.echo(result.render(_))
+        if result.read and not result.shown:
             click.echo(
-                schemas.preview(
-                    parsed,
-                    [contact.fields for contact in contacts.contacts],
-                    lines,
-                    id_field=id_column,
-                )
+                _(
+                    "None of the {count} sample contacts could be rendered; a batch of such "
+                    "contacts would fail. Fix the fields' sources or the sample, then check again."
+                ).format(count=result.read),
+                err=True,
             )
+            raise SystemExit(EXIT_INCOMPLETE)
 
     @schema.command(
         "import",
@@ -372,8 +383,12 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         )
         batches = ", ".join(str(batch_id) for batch_id in result.batch_ids) or "-"
         click.echo(
-            _(
-                "Added {added} leads to batch {batches}; {duplicates} already there, {rejected} rows rejected."
+            ngettext(
+                "Added {added} lead to batch {batches}. Already there: {duplicates}. "
+                "Rows rejected: {rejected}.",
+                "Added {added} leads to batch {batches}. Already there: {duplicates}. "
+                "Rows rejected: {rejected}.",
+                result.added,
             ).format(
                 added=result.added,
                 batches=batches,
@@ -416,13 +431,13 @@ def create_cli(_: Translate, locale: str) -> click.Group:
     @click.pass_obj
     def recover(state: CliState) -> None:
         rescued = state.service.recover()
-        click.echo(_("{count} batches recovered.").format(count=len(rescued)))
+        click.echo(_("Batches recovered: {count}.").format(count=len(rescued)))
 
     @cli.command("list", help=_("List batches, newest first, 20 per page."))
     @click.option(
         "--status",
         type=click.Choice([status.value for status in BatchStatus], case_sensitive=False),
-        help=_("Only batches in this state."),
+        help=_("Only batches in this state.") + " " + output.status_legend(_),
     )
     @click.option(
         "--page", type=click.IntRange(min=1), default=1, show_default=True, help=_("Page number.")
@@ -455,7 +470,7 @@ def create_cli(_: Translate, locale: str) -> click.Group:
             _("SIZE"),
             _("CREATED"),
         ]
-        click.echo(output.table(headers, output.batch_rows(result, state.locale)))
+        click.echo(output.table(headers, output.batch_rows(result, state.locale, _)))
         click.echo(
             _("Page {page} of {pages}, {total} batches.").format(
                 page=result.page, pages=result.pages, total=result.total
@@ -493,15 +508,21 @@ def create_cli(_: Translate, locale: str) -> click.Group:
             )
         )
 
-    @cli.command(help=_("Delete batch ID and its leads."))
+    @cli.command(help=_("Delete batch ID and its leads. Its stored file stays in the store."))
     @click.argument("batch_id", type=click.IntRange(min=1), metavar="ID")
     @click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
     @click.pass_obj
     def delete(state: CliState, batch_id: int, yes: bool) -> None:
         summary = state.service.get_batch(batch_id)
         if not yes:
-            question = _("Delete batch {id} ({status}) and its {count} leads?").format(
-                id=batch_id, status=summary.batch.status.value, count=summary.counts.total
+            question = ngettext(
+                "Delete batch {id} ({status}) and its {count} lead?",
+                "Delete batch {id} ({status}) and its {count} leads?",
+                summary.counts.total,
+            ).format(
+                id=batch_id,
+                status=batch_status_label(summary.batch.status, _),
+                count=summary.counts.total,
             )
             if not output.confirm(question, _):
                 click.echo(_("Nothing deleted."))
@@ -575,7 +596,7 @@ def iter_leads(service: BatchService, batch_id: int, per_page: int = 1000) -> It
 def echo_report(report: ProcessReport, _: Translate) -> None:
     if report.rescued:
         click.echo(
-            _("Recovered {count} batches from stopped workers.").format(count=len(report.rescued))
+            _("Batches recovered from stopped workers: {count}.").format(count=len(report.rescued))
         )
     if not (report.uploaded or report.retried or report.failed or report.lost):
         click.echo(_("No batch is due."))
@@ -590,6 +611,18 @@ def echo_report(report: ProcessReport, _: Translate) -> None:
             lost=len(report.lost),
         )
     )
+    if report.failed:
+        click.echo(
+            _("Failed batches: {ids}. 'aspectfile-run show ID' tells why.").format(
+                ids=", ".join(str(batch_id) for batch_id in report.failed)
+            )
+        )
+    if report.retried:
+        click.echo(
+            _("Batches to retry: {ids}. 'aspectfile-run show ID' tells why.").format(
+                ids=", ".join(str(batch_id) for batch_id in report.retried)
+            )
+        )
 
 
 def echo_batch(state: CliState, summary: BatchSummary, _: Translate) -> None:
@@ -599,7 +632,7 @@ def echo_batch(state: CliState, summary: BatchSummary, _: Translate) -> None:
     version = str(batch.schema_version) if batch.schema_version is not None else "-"
     lines = [
         (_("Batch"), str(batch.id)),
-        (_("Status"), batch.status.value),
+        (_("Status"), batch_status_label(batch.status, _)),
         (_("Schema"), f"{batch.schema_name} (v{version})"),
         (_("Campaign / event"), f"{batch.campaign_id} / {batch.event_id}"),
         (_("Bucket"), batch.bucket or "-"),
@@ -612,7 +645,7 @@ def echo_batch(state: CliState, summary: BatchSummary, _: Translate) -> None:
         (_("Generated"), output.when(batch.generated_at, locale)),
         (_("Uploaded"), output.when(batch.uploaded_at, locale)),
         (_("Attempts"), str(batch.attempts)),
-        (_("Error"), batch.error_message or "-"),
+        (_("Error"), batch.error_text(_) or "-"),
         (
             _("Leads"),
             _("{total} total: {pending} pending, {generated} generated, {failed} failed").format(

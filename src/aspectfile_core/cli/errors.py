@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aspectfile_core.adapters.store_errors import StoreError
 from aspectfile_core.domain.errors import (
     AspectFileError,
     BatchBusy,
@@ -40,7 +39,7 @@ def describe(error: AspectFileError, _: Translate) -> tuple[str, int]:
             EXIT_USAGE,
         )
     if isinstance(error, SchemaError):
-        problems = "\n".join(f"  {problem}" for problem in error.problems)
+        problems = "\n".join(f"  {problem.translated(_)}" for problem in error.problems)
         return _("The schema is invalid:") + "\n" + problems, EXIT_USAGE
     if isinstance(error, ForceRequired):
         return (
@@ -64,22 +63,17 @@ def describe(error: AspectFileError, _: Translate) -> tuple[str, int]:
             ),
             EXIT_USAGE,
         )
-    if isinstance(error, StoreError):
-        detail = redact(error.translated(_))
-        if isinstance(error, TransientError):
-            return _("Temporary failure: {detail}. Try again in a moment.").format(
-                detail=detail
-            ), EXIT_INCOMPLETE
-        return _("Configuration error: {detail}").format(detail=detail), EXIT_USAGE
     if isinstance(error, InvalidContact):
-        return _("Invalid input: {detail}").format(detail=redact(str(error))), EXIT_USAGE
+        return _("Invalid input: {detail}").format(detail=redact(error.translated(_))), EXIT_USAGE
     if isinstance(error, ConfigurationError):
-        return _("Configuration error: {detail}").format(detail=redact(str(error))), EXIT_USAGE
+        return _("Configuration error: {detail}").format(
+            detail=redact(error.translated(_))
+        ), EXIT_USAGE
     if isinstance(error, TransientError):
         return (
             _("Temporary failure: {detail}. Try again in a moment.").format(
-                detail=redact(str(error))
+                detail=redact(error.translated(_))
             ),
             EXIT_INCOMPLETE,
         )
-    return _("Error: {detail}").format(detail=redact(str(error))), EXIT_INCOMPLETE
+    return _("Error: {detail}").format(detail=redact(error.translated(_))), EXIT_INCOMPLETE

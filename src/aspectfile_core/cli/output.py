@@ -11,6 +11,8 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from aspectfile_core.domain.model import Batch, BatchSummary, Lead, LeadCounts, Page
+from aspectfile_core.domain.status import BatchStatus
+from aspectfile_core.i18n import batch_status_label
 
 Translate = Callable[[str], str]
 
@@ -114,7 +116,12 @@ def table(headers: list[str], rows: Iterable[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def batch_rows(page: Page[BatchSummary], locale: str) -> list[list[str]]:
+def status_legend(_: Translate) -> str:
+    """Return the batch status codes that options accept, each with its name in the operator's language."""
+    return ", ".join(f"{status.value} = {batch_status_label(status, _)}" for status in BatchStatus)
+
+
+def batch_rows(page: Page[BatchSummary], locale: str, _: Translate) -> list[list[str]]:
     rows = []
     for summary in page.items:
         batch: Batch = summary.batch
@@ -122,7 +129,7 @@ def batch_rows(page: Page[BatchSummary], locale: str) -> list[list[str]]:
         rows.append(
             [
                 str(batch.id),
-                batch.status.value,
+                batch_status_label(batch.status, _),
                 batch.schema_name,
                 f"{batch.campaign_id}/{batch.event_id}",
                 f"{counts.pending}/{counts.generated}/{counts.failed}",

@@ -9,9 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aspectfile_core.domain.messages import N_, Message, Translate
+
 
 class AspectFileError(Exception):
-    """Base class of every error raised by aspectfile-core."""
+    """Base class of every error raised by aspectfile-core.
+
+    The message may be given as a :class:`Message`, which keeps the template
+    marked for translation: :attr:`detail` holds it and :meth:`translated`
+    renders it in an operator's language. ``str(error)`` is always English.
+    """
+
+    def __init__(self, message: str | Message = "", *args: object) -> None:
+        self.detail = message if isinstance(message, Message) else Message(str(message))
+        super().__init__(str(message), *args)
+
+    def translated(self, translate: Translate) -> str:
+        """Return the message in the language of *translate* (a gettext ``gettext`` function)."""
+        return self.detail.render(translate)
 
 
 class TransientError(AspectFileError):
@@ -33,11 +48,18 @@ class ConfigurationError(AspectFileError):
 class SchemaProblem:
     """One problem found in a schema document, with the path of the key at fault."""
 
-    __slots__ = ("message", "path")
+    __slots__ = ("detail", "message", "path")
 
-    def __init__(self, path: str, message: str) -> None:
+    def __init__(self, path: str, message: str | Message) -> None:
         self.path = path
-        self.message = message
+        self.detail = message if isinstance(message, Message) else Message(message)
+        self.message = str(message)
+        """The problem in English; :meth:`translated` gives it in another language."""
+
+    def translated(self, translate: Translate) -> str:
+        """Return the problem, path first, in the language of *translate*."""
+        message = self.detail.render(translate)
+        return f"{self.path}: {message}" if self.path else message
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
@@ -64,6 +86,15 @@ class SchemaError(ConfigurationError, ValueError):
         lines = "\n".join(f"  {problem}" for problem in self.problems)
         super().__init__(f"{label} is invalid:\n{lines}")
 
+    def translated(self, translate: Translate) -> str:
+        """Return the heading and every problem in the language of *translate*."""
+        if self.schema_name:
+            heading = translate(N_("schema {name!r} is invalid:")).format(name=self.schema_name)
+        else:
+            heading = translate(N_("the schema is invalid:"))
+        lines = "\n".join(f"  {problem.translated(translate)}" for problem in self.problems)
+        return f"{heading}\n{lines}"
+
 
 class SchemaNotFound(ConfigurationError, LookupError):
     """No schema with this name is registered."""
@@ -71,7 +102,10 @@ class SchemaNotFound(ConfigurationError, LookupError):
     def __init__(self, schema_name: str) -> None:
         self.schema_name = schema_name
         super().__init__(
-            f"schema {schema_name!r} not found; register it with 'aspectfile-run schema add FILE'"
+            Message.of(
+                N_("schema {name!r} not found; register it with 'aspectfile-run schema add FILE'"),
+                name=schema_name,
+            )
         )
 
 
@@ -80,7 +114,7 @@ class BatchNotFound(AspectFileError, LookupError):
 
     def __init__(self, batch_id: int) -> None:
         self.batch_id = batch_id
-        super().__init__(f"batch {batch_id} not found")
+        super().__init__(Message.of(N_("batch {id} not found"), id=batch_id))
 
 
 class IllegalTransition(AspectFileError):
@@ -105,8 +139,14 @@ class LeaseLost(AspectFileError):
         self.batch_id = batch_id
         self.owner = owner
         super().__init__(
-            f"batch {batch_id}: lease held by worker {owner!r} expired or was taken over; "
-            "the change was not applied"
+            Message.of(
+                N_(
+                    "batch {id}: lease held by worker {owner!r} expired or was taken over; "
+                    "the change was not applied"
+                ),
+                id=batch_id,
+                owner=owner,
+            )
         )
 
 
@@ -124,8 +164,8 @@ class BatchBusy(AspectFileError):
 class InvalidContact(AspectFileError, ValueError):
     """A contact given to the add-contacts service cannot be stored."""
 
-    def __init__(self, reason: str, value: object = None) -> None:
-        self.reason = reason
+    def __init__(self, reason: str | Message, value: object = None) -> None:
+        self.reason = str(reason)
         self.value = value
         super().__init__(reason)
 

@@ -10,18 +10,27 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from aspectfile_core.domain.errors import InvalidContact
+from aspectfile_core.domain.messages import N_, Message, Translate
 from aspectfile_core.domain.status import BatchStatus, LeadStatus
 
 MAX_LEAD_ID_LENGTH = 191
 """Longest lead id, in characters; 191 keeps a utf8mb4 index within MySQL's 767-byte limit."""
 
-LEASE_EXPIRED_MESSAGE = "worker lost: lease expired"
+LEASE_EXPIRED_MESSAGE = N_("worker lost: lease expired")
 """Error recorded on a batch whose worker stopped renewing its lease."""
 
 PAGE_SIZE = 20
 """Batches or leads per page in every list, unless a caller asks for another size."""
 
 T = TypeVar("T")
+
+
+def _error_text(detail: Message | None, message: str | None, translate: Translate) -> str | None:
+    if detail is not None:
+        return detail.render(translate)
+    if message:
+        return translate(message)  # the English text is itself a msgid for fixed messages
+    return None
 
 
 def normalize_lead_id(value: object) -> str:
@@ -32,17 +41,24 @@ def normalize_lead_id(value: object) -> str:
     """
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise InvalidContact(
-            f"lead id {value!r} is not an integer or a string; pass the host's contact id",
+            Message.of(
+                N_("lead id {value} is not an integer or a string; pass the host's contact id"),
+                value=repr(value),
+            ),
             value,
         )
 
     text = str(value).strip()
     if not text:
-        raise InvalidContact("lead id is empty; every contact needs an id", value)
+        raise InvalidContact(N_("lead id is empty; every contact needs an id"), value)
     if len(text) > MAX_LEAD_ID_LENGTH:
         raise InvalidContact(
-            f"lead id {text[:40]!r}... is {len(text)} characters long; "
-            f"the maximum is {MAX_LEAD_ID_LENGTH}",
+            Message.of(
+                N_("lead id {start!r}... is {length} characters long; the maximum is {maximum}"),
+                start=text[:40],
+                length=len(text),
+                maximum=MAX_LEAD_ID_LENGTH,
+            ),
             value,
         )
     return text
@@ -118,11 +134,18 @@ class Batch:
     generated_at: dt.datetime | None = None
     uploaded_at: dt.datetime | None = None
     error_message: str | None = None
+    """The last error, in English, as logs and SQL queries see it."""
+    error_detail: Message | None = None
+    """The last error as a translatable message; see :meth:`error_text`."""
     attempts: int = 0
     """Attempts made so far; reset by a reprocess."""
     next_attempt_at: dt.datetime | None = None
     lease_owner: str | None = None
     lease_expires_at: dt.datetime | None = None
+
+    def error_text(self, translate: Translate) -> str | None:
+        """Return the last error in the language of *translate*, or None without an error."""
+        return _error_text(self.error_detail, self.error_message, translate)
 
     def has_live_lease(self, now: dt.datetime) -> bool:
         """Return True while a worker's lease on this batch has not expired at *now*."""
@@ -162,6 +185,11 @@ class Attempt:
     outcome: str | None = None
     """``uploaded``, ``retry``, ``failed`` or ``lost``; None while running."""
     error: str | None = None
+    error_detail: Message | None = None
+
+    def error_text(self, translate: Translate) -> str | None:
+        """Return the attempt's error in the language of *translate*, or None without one."""
+        return _error_text(self.error_detail, self.error, translate)
 
 
 @attrs.frozen

@@ -14,7 +14,7 @@ from aspectfile_core.schema.layout_import import import_layout
 from aspectfile_core.schema.location import DEFAULT_FILE_NAME, render_location
 from aspectfile_core.schema.model import BatchVariables, FieldSpec, RecordSpec, Schema
 from aspectfile_core.schema.parser import load_schema_file, parse_schema, schema_from_document
-from aspectfile_core.schema.preview import column_ruler, preview
+from aspectfile_core.schema.preview import SchemaPreview, column_ruler, preview, sample_preview
 from aspectfile_core.schema.reader import FileRecord, iter_file, read_records, unpad, verify_file
 from aspectfile_core.schema.reasons import REASON_CODES, WARNING_CODES
 from aspectfile_core.schema.writer import (
@@ -40,6 +40,7 @@ __all__ = [
     "RecordSpec",
     "RenderResult",
     "Schema",
+    "SchemaPreview",
     "check_batch_policies",
     "column_ruler",
     "format_lead",
@@ -51,6 +52,7 @@ __all__ = [
     "read_records",
     "render_file",
     "render_location",
+    "sample_preview",
     "schema_from_document",
     "unpad",
     "verify_file",

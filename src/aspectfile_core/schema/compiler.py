@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from aspectfile_core.domain.errors import SchemaError, SchemaProblem
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.domain.model import LeadFailure, LeadWarning
 from aspectfile_core.schema.codegen import DataRenderer, build_data_renderer
 from aspectfile_core.schema.conversions import (
@@ -561,7 +562,7 @@ def _check_constants(schema: Schema, settings: _Settings) -> list[SchemaProblem]
     return problems
 
 
-def _try_constant(spec: FieldSpec, constant: Any, settings: _Settings) -> str | None:
+def _try_constant(spec: FieldSpec, constant: Any, settings: _Settings) -> Message | None:
     probe = attrs.evolve(
         spec, source=None, template=None, value=constant, default=None, required=False
     )
@@ -571,10 +572,13 @@ def _try_constant(spec: FieldSpec, constant: Any, settings: _Settings) -> str | 
         text, _ = program.evaluate({}, warnings)
         program.write(text)
     except LeadProblem as problem:
-        reason = REASON_CODES[problem.code].format(field=spec.name, value=problem.value or "")
-        return f"{constant!r} cannot be written: {reason}"
+        # The reason templates are marked for translation in reasons.py.
+        reason = Message.of(REASON_CODES[problem.code], field=spec.name, value=problem.value or "")
+        return Message.of(
+            N_("{constant} cannot be written: {reason}"), constant=repr(constant), reason=reason
+        )
     if warnings:
-        return f"{constant!r} is longer than the field allows"
+        return Message.of(N_("{constant} is longer than the field allows"), constant=repr(constant))
     return None
 
 

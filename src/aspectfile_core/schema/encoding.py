@@ -7,6 +7,8 @@ import string
 
 import attrs
 
+from aspectfile_core.domain.messages import N_, Message, as_message
+
 STATEFUL_CODECS = frozenset(
     {
         "utf-7",
@@ -62,11 +64,16 @@ class Codec:
 
 
 class EncodingProblem(ValueError):
-    """An ``encoding`` or ``bom`` setting that cannot write a dialer file; the message gives the reason."""
+    """An ``encoding`` or ``bom`` setting that cannot write a dialer file; the message gives the reason.
 
-    def __init__(self, key: str, message: str) -> None:
+    :attr:`detail` holds the reason as a translatable :class:`Message`;
+    ``str(error)`` is its English text.
+    """
+
+    def __init__(self, key: str, message: str | Message) -> None:
         self.key = key
-        super().__init__(message)
+        self.detail = as_message(message)
+        super().__init__(str(message))
 
 
 def resolve_codec(encoding: str, bom: bool | None) -> Codec:
@@ -80,28 +87,49 @@ def resolve_codec(encoding: str, bom: bool | None) -> Codec:
     except LookupError:
         raise EncodingProblem(
             "encoding",
-            f"unknown encoding {encoding!r}; use a Python codec name such as utf-8, latin-1 or cp1252",
+            Message.of(
+                N_(
+                    "unknown encoding {encoding!r}; "
+                    "use a Python codec name such as utf-8, latin-1 or cp1252"
+                ),
+                encoding=encoding,
+            ),
         ) from None
 
     name = info.name
     if not getattr(info, "_is_text_encoding", True):
-        raise EncodingProblem("encoding", f"{encoding!r} is not a text encoding")
+        raise EncodingProblem(
+            "encoding", Message.of(N_("{encoding!r} is not a text encoding"), encoding=encoding)
+        )
     if name == "utf-8-sig":
         raise EncodingProblem(
-            "encoding", "write utf-8 with a byte order mark as encoding = 'utf-8' and bom = true"
+            "encoding",
+            Message(N_("write utf-8 with a byte order mark as encoding = 'utf-8' and bom = true")),
         )
     if name in STATEFUL_CODECS:
         raise EncodingProblem(
             "encoding",
-            f"{encoding!r} changes state between characters, so field widths cannot be measured; use utf-8",
+            Message.of(
+                N_(
+                    "{encoding!r} changes state between characters, "
+                    "so field widths cannot be measured; use utf-8"
+                ),
+                encoding=encoding,
+            ),
         )
 
     if name in UNMARKED_UTF_CODECS:
         if bom is False:
             raise EncodingProblem(
                 "bom",
-                f"{encoding!r} without a byte order mark needs the byte order in its name, "
-                f"such as {name}-le or {name}-be",
+                Message.of(
+                    N_(
+                        "{encoding!r} without a byte order mark needs the byte order in its name, "
+                        "such as {name}-le or {name}-be"
+                    ),
+                    encoding=encoding,
+                    name=name,
+                ),
             )
         name = UNMARKED_UTF_CODECS[name]
         bom = True
@@ -110,7 +138,11 @@ def resolve_codec(encoding: str, bom: bool | None) -> Codec:
     if bom:
         if name not in BYTE_ORDER_MARKS:
             raise EncodingProblem(
-                "bom", f"bom = true needs a UTF encoding; {encoding!r} has no byte order mark"
+                "bom",
+                Message.of(
+                    N_("bom = true needs a UTF encoding; {encoding!r} has no byte order mark"),
+                    encoding=encoding,
+                ),
             )
         marker = BYTE_ORDER_MARKS[name]
 

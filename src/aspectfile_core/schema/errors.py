@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aspectfile_core.domain.errors import AspectFileError, ConfigurationError
+from aspectfile_core.domain.messages import Message
 
 
 class RecordRenderError(ConfigurationError):
@@ -29,7 +30,7 @@ class BatchPolicyError(ConfigurationError):
     :attr:`policy` is ``invalid_leads``, ``max_invalid_ratio`` or ``empty_batch``.
     """
 
-    def __init__(self, policy: str, failed: int, total: int, message: str) -> None:
+    def __init__(self, policy: str, failed: int, total: int, message: str | Message) -> None:
         self.policy = policy
         self.failed = failed
         self.total = total

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from aspectfile_core.domain.errors import SchemaError, SchemaProblem
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.schema.parser import SCHEMA_NAME, parse_schema
 
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
@@ -70,7 +71,14 @@ def import_layout(path: Path, name: str) -> str:
     if not SCHEMA_NAME.match(name) or name in (".", ".."):
         raise SchemaError(
             name,
-            [SchemaProblem("name", f"{name!r} must be 1-64 of the characters A-Z a-z 0-9 _ . -")],
+            [
+                SchemaProblem(
+                    "name",
+                    Message.of(
+                        N_("{name!r} must be 1-64 of the characters A-Z a-z 0-9 _ . -"), name=name
+                    ),
+                )
+            ],
         )
 
     table = _read_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv(path)
@@ -135,7 +143,13 @@ def _parse_table(rows: Sequence[Sequence[Any]], name: str) -> list[LayoutRow]:
             [
                 SchemaProblem(
                     "",
-                    "no header row with the columns Name, Offset and Length in the first 30 rows",
+                    Message.of(
+                        N_(
+                            "no header row with the columns Name, Offset and Length "
+                            "in the first {rows} rows"
+                        ),
+                        rows=HEADER_SEARCH_ROWS,
+                    ),
                 )
             ],
         )
@@ -156,7 +170,9 @@ def _parse_table(rows: Sequence[Sequence[Any]], name: str) -> list[LayoutRow]:
             layout.append(parsed)
 
     if not layout and not problems:
-        problems.append(SchemaProblem("", "the layout table has a header row but no fields"))
+        problems.append(
+            SchemaProblem("", Message(N_("the layout table has a header row but no fields")))
+        )
     if problems:
         raise SchemaError(name, problems)
     return layout
@@ -166,13 +182,16 @@ def _parse_row(row: int, cells: dict[str, Any], problems: list[SchemaProblem]) -
     before = len(problems)
     field_name = str(cells.get("name") or "").strip()
     if not field_name:
-        problems.append(SchemaProblem(f"row {row}.Name", "missing"))
+        problems.append(SchemaProblem(f"row {row}.Name", Message(N_("missing"))))
     offset = _whole_number(cells.get("offset"), f"row {row}.Offset", problems)
     length = _whole_number(cells.get("length"), f"row {row}.Length", problems)
     data_type = _normalize(cells.get("data_type")).upper() or "STRING"
     if data_type not in ("STRING", "NUMBER", "DATE"):
         problems.append(
-            SchemaProblem(f"row {row}.Data Type", f"{data_type!r} must be STRING, NUMBER or DATE")
+            SchemaProblem(
+                f"row {row}.Data Type",
+                Message.of(N_("{data_type!r} must be STRING, NUMBER or DATE"), data_type=data_type),
+            )
         )
     if len(problems) > before or offset is None or length is None:
         return None
@@ -195,11 +214,18 @@ def _whole_number(cell: Any, path: str, problems: list[SchemaProblem]) -> int | 
     if isinstance(cell, str) and cell.strip().isdigit():
         cell = int(cell.strip())
     if not isinstance(cell, int):
-        problems.append(SchemaProblem(path, f"{cell!r} is not a whole number"))
+        problems.append(
+            SchemaProblem(path, Message.of(N_("{value} is not a whole number"), value=repr(cell)))
+        )
         return None
     if cell < 1:
         problems.append(
-            SchemaProblem(path, f"must be at least 1 (columns count from 1), not {cell}")
+            SchemaProblem(
+                path,
+                Message.of(
+                    N_("must be at least 1 (columns count from 1), not {value}"), value=cell
+                ),
+            )
         )
         return None
     return cell

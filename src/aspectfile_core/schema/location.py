@@ -15,6 +15,7 @@ import zoneinfo
 from typing import TYPE_CHECKING, Any
 
 from aspectfile_core.domain.errors import SchemaError, SchemaProblem
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.schema.model import BATCH_VARIABLES, BatchVariables
 from aspectfile_core.schema.templates import Template, TemplateValueError, parse_template
 
@@ -85,20 +86,21 @@ def check_location_templates(
 
         bad = sorted(set(_UNSAFE_LITERAL[key].findall(template.literal_text)))
         if bad:
-            allowed = "A-Z a-z 0-9 . _ -" + (" and /" if key == "path_prefix" else "")
-            problems.append(
-                SchemaProblem(
-                    key, f"contains {''.join(bad)!r}; literal text may use only {allowed}"
+            if key == "path_prefix":
+                template_text = N_(
+                    "contains {characters!r}; literal text may use only A-Z a-z 0-9 . _ - and /"
                 )
-            )
+            else:
+                template_text = N_(
+                    "contains {characters!r}; literal text may use only A-Z a-z 0-9 . _ -"
+                )
+            problems.append(SchemaProblem(key, Message.of(template_text, characters="".join(bad))))
             continue
 
         try:
             rendered = template.render(values, _clean_value)
         except TemplateValueError as error:
-            problems.append(
-                SchemaProblem(key, f"format spec {error.spec!r} does not apply to {error.name}")
-            )
+            problems.append(SchemaProblem(key, _spec_mismatch(error)))
             continue
         message = _check_path(
             rendered, allow_slash=key == "path_prefix", required=key == "file_name"
@@ -121,7 +123,9 @@ def render_location(schema: Schema, variables: BatchVariables) -> tuple[str, str
     file_problem = _check_path(file_name, allow_slash=False, required=True)
     prefix_problem = _check_path(prefix, allow_slash=True, required=False)
     problems = [
-        SchemaProblem(key, f"renders to {text!r}: {message}")
+        SchemaProblem(
+            key, Message.of(N_("renders to {text!r}: {problem}"), text=text, problem=message)
+        )
         for key, text, message in (
             ("file_name", file_name, file_problem),
             ("path_prefix", prefix, prefix_problem),
@@ -144,28 +148,41 @@ def _render_template(schema: Schema, key: str, template: Template, values: dict[
     try:
         return template.render(values, _clean_value)
     except TemplateValueError as error:
-        raise SchemaError(
-            schema.name,
-            [SchemaProblem(key, f"format spec {error.spec!r} does not apply to {error.name}")],
-        ) from error
+        raise SchemaError(schema.name, [SchemaProblem(key, _spec_mismatch(error))]) from error
+
+
+def _spec_mismatch(error: TemplateValueError) -> Message:
+    return Message.of(
+        N_("format spec {spec!r} does not apply to {name}"), spec=error.spec, name=error.name
+    )
 
 
 def _clean_value(text: str) -> str:
     return _UNSAFE_CHARACTER.sub("_", text)
 
 
-def _check_path(text: str, *, allow_slash: bool, required: bool) -> str | None:
+def _check_path(text: str, *, allow_slash: bool, required: bool) -> Message | None:
     """Return why *text* is not a safe relative path, or None; a prefix may end in one or more '/'."""
     if text.startswith("/"):
-        return "must be a relative path, not start with '/'"
+        return Message(N_("must be a relative path, not start with '/'"))
     if allow_slash:
         text = text.rstrip("/")
     if not text:
-        return "must not be empty" if required else None
+        return Message(N_("must not be empty")) if required else None
     segments = text.split("/") if allow_slash else [text]
     for segment in segments:
         if segment in ("", ".", ".."):
-            return f"segment {segment!r} is not allowed; segments must be names, not empty, '.' or '..'"
+            return Message.of(
+                N_(
+                    "segment {segment!r} is not allowed; "
+                    "segments must be names, not empty, '.' or '..'"
+                ),
+                segment=segment,
+            )
         if len(segment) > MAX_SEGMENT_LENGTH:
-            return f"segment of {len(segment)} characters is longer than {MAX_SEGMENT_LENGTH}"
+            return Message.of(
+                N_("segment of {length} characters is longer than {maximum}"),
+                length=len(segment),
+                maximum=MAX_SEGMENT_LENGTH,
+            )
     return None

@@ -23,6 +23,7 @@ import attrs
 import phonenumbers
 
 from aspectfile_core.domain.errors import SchemaError, SchemaProblem
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.ports import delivery_problems
 from aspectfile_core.schema.conversions import DEFAULT_DATE_FORMATS
 from aspectfile_core.schema.encoding import Codec, EncodingProblem, resolve_codec
@@ -122,15 +123,25 @@ def decode_document(text: str, document_format: DocumentFormat) -> Any:
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
-            raise SchemaError(None, [SchemaProblem("", f"invalid TOML: {error}")]) from error
+            problem = SchemaProblem("", Message.of(N_("invalid TOML: {error}"), error=str(error)))
+            raise SchemaError(None, [problem]) from error
     if document_format == "json":
         try:
             return json.loads(text)
         except json.JSONDecodeError as error:
-            raise SchemaError(None, [SchemaProblem("", f"invalid JSON: {error}")]) from error
+            problem = SchemaProblem("", Message.of(N_("invalid JSON: {error}"), error=str(error)))
+            raise SchemaError(None, [problem]) from error
     raise SchemaError(
         None,
-        [SchemaProblem("", f"unknown document format {document_format!r}; use 'toml' or 'json'")],
+        [
+            SchemaProblem(
+                "",
+                Message.of(
+                    N_("unknown document format {format!r}; use 'toml' or 'json'"),
+                    format=document_format,
+                ),
+            )
+        ],
     )
 
 
@@ -154,11 +165,25 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _describe_choices(choices: Collection[str]) -> str:
+def _describe_choices(choices: Collection[str]) -> str | Message:
+    """Return "'a', 'b' or 'c'" for *choices*; the "or" is translated with the message."""
     quoted = [f"'{choice}'" for choice in choices]
-    if len(quoted) <= 2:
-        return " or ".join(quoted)
-    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return Message.of(N_("{first} or {last}"), first=", ".join(quoted[:-1]), last=quoted[-1])
+
+
+def _describe_all(names: Sequence[str]) -> str | Message:
+    """Return "a and b and c" for *names*; each "and" is translated with the message."""
+    described: str | Message = names[0]
+    for name in names[1:]:
+        described = Message.of(N_("{first} and {second}"), first=described, second=name)
+    return described
+
+
+_ONLY_FIXED = Message(N_("only for format = 'fixed'"))
+_ONLY_DELIMITED = Message(N_("only for format = 'delimited'"))
+_CONTROL_CHARACTERS = Message(N_("must not contain line breaks or other control characters"))
 
 
 class _DocumentChecker:
@@ -168,7 +193,7 @@ class _DocumentChecker:
         self.problems: list[SchemaProblem] = []
         self.schema_name: str | None = None
 
-    def problem(self, path: str, message: str) -> None:
+    def problem(self, path: str, message: str | Message) -> None:
         self.problems.append(SchemaProblem(path, message))
 
     # Typed getters: each records a problem and returns the default on a wrong type.
@@ -179,7 +204,7 @@ class _DocumentChecker:
         key: str,
         path: str,
         types: tuple[type, ...],
-        what: str,
+        what: Message,
         default: Any,
     ) -> Any:
         if key not in table:
@@ -187,15 +212,18 @@ class _DocumentChecker:
         value = table[key]
         wrong_bool = isinstance(value, bool) and bool not in types
         if wrong_bool or not isinstance(value, types):
-            self.problem(_join(path, key), f"must be {what}, not {value!r}")
+            self.problem(
+                _join(path, key),
+                Message.of(N_("must be {what}, not {value}"), what=what, value=repr(value)),
+            )
             return default
         return value
 
     def text(self, table: Mapping[str, Any], key: str, path: str, default: Any = None) -> Any:
-        return self.get(table, key, path, (str,), "a string", default)
+        return self.get(table, key, path, (str,), Message(N_("a string")), default)
 
     def flag(self, table: Mapping[str, Any], key: str, path: str, default: Any) -> Any:
-        return self.get(table, key, path, (bool,), "true or false", default)
+        return self.get(table, key, path, (bool,), Message(N_("true or false")), default)
 
     def integer(
         self,
@@ -206,14 +234,18 @@ class _DocumentChecker:
         default: Any = None,
         maximum: int | None = None,
     ) -> Any:
-        value = self.get(table, key, path, (int,), "a whole number", default)
+        value = self.get(table, key, path, (int,), Message(N_("a whole number")), default)
         if value is default:
             return default
         if value < minimum:
-            self.problem(_join(path, key), f"must be at least {minimum}")
+            self.problem(
+                _join(path, key), Message.of(N_("must be at least {minimum}"), minimum=minimum)
+            )
             return default
         if maximum is not None and value > maximum:
-            self.problem(_join(path, key), f"must be at most {maximum}")
+            self.problem(
+                _join(path, key), Message.of(N_("must be at most {maximum}"), maximum=maximum)
+            )
             return default
         return value
 
@@ -228,13 +260,23 @@ class _DocumentChecker:
     ) -> Any:
         if key not in table:
             if required:
-                self.problem(_join(path, key), f"missing; set {_describe_choices(choices)}")
+                self.problem(
+                    _join(path, key),
+                    Message.of(N_("missing; set {choices}"), choices=_describe_choices(choices)),
+                )
             return default
         value = self.text(table, key, path, default=None)
         if value is None:
             return default
         if value not in choices:
-            self.problem(_join(path, key), f"must be {_describe_choices(choices)}, not {value!r}")
+            self.problem(
+                _join(path, key),
+                Message.of(
+                    N_("must be {choices}, not {value!r}"),
+                    choices=_describe_choices(choices),
+                    value=value,
+                ),
+            )
             return default
         return value
 
@@ -255,10 +297,16 @@ class _DocumentChecker:
         if value is None:
             return default
         if len(value) != 1:
-            self.problem(_join(path, key), f"must be exactly one character, not {value!r}")
+            self.problem(
+                _join(path, key),
+                Message.of(N_("must be exactly one character, not {value!r}"), value=value),
+            )
             return default
         if _CONTROL.search(value) and value != "\t":
-            self.problem(_join(path, key), f"must not be a control character, not {value!r}")
+            self.problem(
+                _join(path, key),
+                Message.of(N_("must not be a control character, not {value!r}"), value=value),
+            )
             return default
         self.check_encodable(value, _join(path, key), codec, one_byte)
         return value
@@ -269,13 +317,27 @@ class _DocumentChecker:
         if codec is None:
             return
         if not codec.can_encode(value):
-            self.problem(path, f"{value!r} cannot be written in encoding {codec.name}")
+            self.problem(
+                path,
+                Message.of(
+                    N_("{value!r} cannot be written in encoding {encoding}"),
+                    value=value,
+                    encoding=codec.name,
+                ),
+            )
             return
         if one_byte and codec.byte_length(value) != 1:
             self.problem(
                 path,
-                f"{value!r} takes {codec.byte_length(value)} bytes in {codec.name}; "
-                "with width_unit = 'bytes' it must take exactly one",
+                Message.of(
+                    N_(
+                        "{value!r} takes {count} bytes in {encoding}; "
+                        "with width_unit = 'bytes' it must take exactly one"
+                    ),
+                    value=value,
+                    count=codec.byte_length(value),
+                    encoding=codec.name,
+                ),
             )
 
     def plain_text(
@@ -285,9 +347,7 @@ class _DocumentChecker:
         if value is None:
             return default
         if _CONTROL.search(value):
-            self.problem(
-                _join(path, key), "must not contain line breaks or other control characters"
-            )
+            self.problem(_join(path, key), _CONTROL_CHARACTERS)
             return default
         self.check_encodable(value, _join(path, key), codec)
         return value
@@ -297,7 +357,7 @@ class _DocumentChecker:
         table: Mapping[str, Any],
         path: str,
         known: Collection[str],
-        elsewhere: Mapping[str, str],
+        elsewhere: Mapping[str, Message],
     ) -> None:
         """Report keys that are not in *known*; *elsewhere* explains keys that belong to another setting."""
         for key in table:
@@ -307,14 +367,19 @@ class _DocumentChecker:
                 self.problem(_join(path, key), elsewhere[key])
                 continue
             hint = difflib.get_close_matches(key, [*known, *elsewhere], n=1)
-            suffix = f"; did you mean '{hint[0]}'?" if hint else ""
-            self.problem(_join(path, key), f"unknown key{suffix}")
+            if hint:
+                message = Message.of(N_("unknown key; did you mean '{hint}'?"), hint=hint[0])
+            else:
+                message = Message(N_("unknown key"))
+            self.problem(_join(path, key), message)
 
     # The document.
 
     def check(self, document: Any) -> Schema | None:
         if not isinstance(document, Mapping):
-            self.problem("", "the document must be a table of keys (TOML) or an object (JSON)")
+            self.problem(
+                "", Message(N_("the document must be a table of keys (TOML) or an object (JSON)"))
+            )
             return None
 
         name = self.check_name(document)
@@ -367,13 +432,22 @@ class _DocumentChecker:
             ):
                 self.problem(
                     f"fields[{index}].title",
-                    f"{spec.title!r} contains the delimiter or quote_char, which quoting = 'none' cannot write",
+                    Message.of(
+                        N_(
+                            "{title!r} contains the delimiter or quote_char, "
+                            "which quoting = 'none' cannot write"
+                        ),
+                        title=spec.title,
+                    ),
                 )
 
     def check_name(self, document: Mapping[str, Any]) -> str | None:
         if "name" not in document:
             self.problem(
-                "name", "missing; give the schema a name of 1-64 letters, digits, '_', '.' or '-'"
+                "name",
+                Message(
+                    N_("missing; give the schema a name of 1-64 letters, digits, '_', '.' or '-'")
+                ),
             )
             return None
         name: str | None = self.text(document, "name", "")
@@ -382,20 +456,26 @@ class _DocumentChecker:
         if not SCHEMA_NAME.match(name) or name in (".", ".."):
             self.problem(
                 "name",
-                f"{name!r} must be 1-64 of the characters A-Z a-z 0-9 _ . - and not '.' or '..'",
+                Message.of(
+                    N_(
+                        "{name!r} must be 1-64 of the characters A-Z a-z 0-9 _ . - "
+                        "and not '.' or '..'"
+                    ),
+                    name=name,
+                ),
             )
             return None
         self.schema_name = name
         return name
 
     def check_top_level_keys(self, document: Mapping[str, Any], file_format: str | None) -> None:
-        elsewhere: dict[str, str] = {}
+        elsewhere: dict[str, Message] = {}
         known = set(COMMON_KEYS)
         if file_format == "fixed":
-            elsewhere = dict.fromkeys(DELIMITED_KEYS, "only for format = 'delimited'")
+            elsewhere = dict.fromkeys(DELIMITED_KEYS, _ONLY_DELIMITED)
             known |= FIXED_KEYS
         elif file_format == "delimited":
-            elsewhere = dict.fromkeys(FIXED_KEYS, "only for format = 'fixed'")
+            elsewhere = dict.fromkeys(FIXED_KEYS, _ONLY_FIXED)
             known |= DELIMITED_KEYS
         else:
             known |= FIXED_KEYS | DELIMITED_KEYS
@@ -414,7 +494,7 @@ class _DocumentChecker:
         try:
             codec = resolve_codec(encoding, bom)
         except EncodingProblem as error:
-            self.problem(error.key, str(error))
+            self.problem(error.key, error.detail)
         settings["encoding"] = encoding
         settings["bom"] = bool(codec.bom) if codec else bool(bom)
         settings["codec"] = codec
@@ -440,7 +520,13 @@ class _DocumentChecker:
         if not EXTENSION.match(extension):
             self.problem(
                 "extension",
-                f"{extension!r} must be 1-16 of A-Z a-z 0-9 . _ - starting with a letter or digit",
+                Message.of(
+                    N_(
+                        "{extension!r} must be 1-16 of A-Z a-z 0-9 . _ - "
+                        "starting with a letter or digit"
+                    ),
+                    extension=extension,
+                ),
             )
             extension = default_extension
         settings["extension"] = extension
@@ -450,10 +536,18 @@ class _DocumentChecker:
             document, "invalid_leads", "", ("skip", "fail_batch"), "skip"
         )
         ratio = self.get(
-            document, "max_invalid_ratio", "", (int, float), "a number from 0 to 1", None
+            document,
+            "max_invalid_ratio",
+            "",
+            (int, float),
+            Message(N_("a number from 0 to 1")),
+            None,
         )
         if ratio is not None and not 0 <= ratio <= 1:
-            self.problem("max_invalid_ratio", f"must be from 0 to 1, not {ratio!r}")
+            self.problem(
+                "max_invalid_ratio",
+                Message.of(N_("must be from 0 to 1, not {ratio!r}"), ratio=ratio),
+            )
             ratio = None
         settings["max_invalid_ratio"] = None if ratio is None else float(ratio)
         settings["empty_batch"] = self.choice(
@@ -466,7 +560,10 @@ class _DocumentChecker:
         """Return the schema's ``[delivery]`` overrides of the destination's delivery options."""
         table = document.get("delivery", {})
         if not isinstance(table, Mapping):
-            self.problem("delivery", "must be a table, such as [delivery] with completion_marker = \"done\"")
+            self.problem(
+                "delivery",
+                Message(N_('must be a table, such as [delivery] with completion_marker = "done"')),
+            )
             return {}
         problems = delivery_problems(table)
         for key, message in problems:
@@ -501,17 +598,31 @@ class _DocumentChecker:
         if delimiter in ("\r", "\n", quote_char, escape_char):
             self.problem(
                 "delimiter",
-                f"{delimiter!r} must differ from quote_char, escape_char and line breaks",
+                Message.of(
+                    N_("{delimiter!r} must differ from quote_char, escape_char and line breaks"),
+                    delimiter=delimiter,
+                ),
             )
         if quote_char == escape_char:
-            self.problem("escape_char", f"{escape_char!r} must differ from quote_char")
+            self.problem(
+                "escape_char",
+                Message.of(
+                    N_("{escape_char!r} must differ from quote_char"), escape_char=escape_char
+                ),
+            )
         if quote_char == "\t":
-            self.problem("quote_char", "must not be a tab")
+            self.problem("quote_char", Message(N_("must not be a tab")))
         for special in {delimiter, quote_char, escape_char} - {None}:
             if special in null_value:
                 self.problem(
                     "null_value",
-                    f"{null_value!r} must not contain the delimiter, quote_char or escape_char",
+                    Message.of(
+                        N_(
+                            "{null_value!r} must not contain the delimiter, "
+                            "quote_char or escape_char"
+                        ),
+                        null_value=null_value,
+                    ),
                 )
                 break
 
@@ -533,7 +644,13 @@ class _DocumentChecker:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             self.problem(
                 _join(path, "timezone"),
-                f"unknown time zone {zone!r}; use an IANA name such as America/Sao_Paulo or UTC",
+                Message.of(
+                    N_(
+                        "unknown time zone {zone!r}; "
+                        "use an IANA name such as America/Sao_Paulo or UTC"
+                    ),
+                    zone=zone,
+                ),
             )
             return None
         return zone
@@ -552,11 +669,11 @@ class _DocumentChecker:
         record_path = _join(path, key)
         if key not in table:
             if required:
-                self.problem(record_path, "missing; list at least one field")
+                self.problem(record_path, Message(N_("missing; list at least one field")))
             return ()
         entries = table[key]
         if not isinstance(entries, list) or not entries:
-            self.problem(record_path, "must be a non-empty list of field tables")
+            self.problem(record_path, Message(N_("must be a non-empty list of field tables")))
             return ()
 
         specs: list[FieldSpec] = []
@@ -569,7 +686,11 @@ class _DocumentChecker:
             if spec.name in seen:
                 self.problem(
                     _join(field_path, "name"),
-                    f"{spec.name!r} is already the name of {record_path}[{seen[spec.name]}]",
+                    Message.of(
+                        N_("{name!r} is already the name of {other}"),
+                        name=spec.name,
+                        other=f"{record_path}[{seen[spec.name]}]",
+                    ),
                 )
             seen.setdefault(spec.name, index)
             specs.append(spec)
@@ -586,14 +707,19 @@ class _DocumentChecker:
             return []
         entries = document[key]
         if not isinstance(entries, list):
-            self.problem(key, f"must be a list of [[{key}]] tables, each with a 'fields' list")
+            self.problem(
+                key,
+                Message.of(
+                    N_("must be a list of [[{key}]] tables, each with a 'fields' list"), key=key
+                ),
+            )
             return []
 
         records: list[tuple[str, tuple[FieldSpec, ...]]] = []
         for index, entry in enumerate(entries):
             record_path = f"{key}[{index}]"
             if not isinstance(entry, Mapping):
-                self.problem(record_path, "must be a table with a 'fields' list")
+                self.problem(record_path, Message(N_("must be a table with a 'fields' list")))
                 continue
             self.unknown_keys(entry, record_path, RECORD_KEYS, {})
             fields = self.check_record(
@@ -606,18 +732,24 @@ class _DocumentChecker:
         self, entry: Any, path: str, context: _FieldContext, allowed_names: Collection[str] | None
     ) -> FieldSpec | None:
         if not isinstance(entry, Mapping):
-            self.problem(path, "must be a table of field keys")
+            self.problem(path, Message(N_("must be a table of field keys")))
             return None
         before = len(self.problems)
         self.check_field_keys(entry, path, context.file_format)
 
         name = self.text(entry, "name", path, default=None)
         if name is None and "name" not in entry:
-            self.problem(_join(path, "name"), "missing; every field needs a name")
+            self.problem(_join(path, "name"), Message(N_("missing; every field needs a name")))
         if name is not None and not FIELD_NAME.match(name):
             self.problem(
                 _join(path, "name"),
-                f"{name!r} must start with a letter or '_' and contain only A-Z a-z 0-9 _ (at most 64)",
+                Message.of(
+                    N_(
+                        "{name!r} must start with a letter or '_' "
+                        "and contain only A-Z a-z 0-9 _ (at most 64)"
+                    ),
+                    name=name,
+                ),
             )
 
         field_type = self.choice(entry, "type", path, FIELD_TYPES, "string")
@@ -642,20 +774,22 @@ class _DocumentChecker:
     ) -> None:
         field_type = entry.get("type", "string")
         known = set(COMMON_FIELD_KEYS)
-        elsewhere: dict[str, str] = {}
+        elsewhere: dict[str, Message] = {}
         if file_format != "delimited":
             known |= FIXED_FIELD_KEYS
         else:
-            elsewhere.update(dict.fromkeys(FIXED_FIELD_KEYS, "only for format = 'fixed'"))
+            elsewhere.update(dict.fromkeys(FIXED_FIELD_KEYS, _ONLY_FIXED))
         if file_format != "fixed":
             known |= DELIMITED_FIELD_KEYS
         else:
-            elsewhere.update(dict.fromkeys(DELIMITED_FIELD_KEYS, "only for format = 'delimited'"))
+            elsewhere.update(dict.fromkeys(DELIMITED_FIELD_KEYS, _ONLY_DELIMITED))
         for key, types in TYPE_FIELD_KEYS.items():
             if field_type in types or field_type not in FIELD_TYPES:
                 known.add(key)
             else:
-                elsewhere[key] = "only for type = " + " or ".join(f"'{name}'" for name in types)
+                elsewhere[key] = Message.of(
+                    N_("only for type = {types}"), types=_describe_choices(types)
+                )
         self.unknown_keys(entry, path, known, elsewhere)
 
     def check_value_origin(
@@ -669,24 +803,38 @@ class _DocumentChecker:
         if not origins:
             self.problem(
                 path,
-                "needs one of 'source', 'template' or 'value' to say where its value comes from",
+                Message(
+                    N_(
+                        "needs one of 'source', 'template' or 'value' "
+                        "to say where its value comes from"
+                    )
+                ),
             )
         if len(origins) > 1:
             self.problem(
                 path,
-                f"set only one of 'source', 'template' or 'value', not {' and '.join(origins)}",
+                Message.of(
+                    N_("set only one of 'source', 'template' or 'value', not {keys}"),
+                    keys=_describe_all(origins),
+                ),
             )
 
         origin: dict[str, Any] = {}
         source = self.text(entry, "source", path, default=None)
         if source is not None:
             if not source:
-                self.problem(_join(path, "source"), "must name a contact field, not be empty")
+                self.problem(
+                    _join(path, "source"), Message(N_("must name a contact field, not be empty"))
+                )
             elif allowed_names is not None and source not in allowed_names:
                 known = ", ".join(sorted(allowed_names))
                 self.problem(
                     _join(path, "source"),
-                    f"unknown batch variable {source!r}; known names: {known}",
+                    Message.of(
+                        N_("unknown batch variable {source!r}; known names: {known}"),
+                        source=source,
+                        known=known,
+                    ),
                 )
             origin["source"] = source
 
@@ -704,21 +852,30 @@ class _DocumentChecker:
             if isinstance(scalar, (list, dict)) or not isinstance(scalar, _SCALAR_TYPES):
                 self.problem(
                     _join(path, key),
-                    f"must be a string, number, boolean, date or datetime, not {scalar!r}",
+                    Message.of(
+                        N_("must be a string, number, boolean, date or datetime, not {value}"),
+                        value=repr(scalar),
+                    ),
                 )
                 continue
             origin[key] = scalar
         return origin
 
     def check_transforms(self, entry: Mapping[str, Any], path: str) -> tuple[str, ...]:
-        names = self.get(entry, "transforms", path, (list,), "a list of transform names", [])
+        names = self.get(
+            entry, "transforms", path, (list,), Message(N_("a list of transform names")), []
+        )
         valid: list[str] = []
         for index, name in enumerate(names):
             item_path = f"{_join(path, 'transforms')}[{index}]"
             if name not in TRANSFORM_NAMES:
                 self.problem(
                     item_path,
-                    f"unknown transform {name!r}; use {_describe_choices(TRANSFORM_NAMES)}",
+                    Message.of(
+                        N_("unknown transform {name}; use {choices}"),
+                        name=repr(name),
+                        choices=_describe_choices(TRANSFORM_NAMES),
+                    ),
                 )
                 continue
             valid.append(name)
@@ -736,7 +893,10 @@ class _DocumentChecker:
             false_value = self.plain_text(entry, "false_value", path, "0", context.codec)
             if true_value == false_value:
                 self.problem(
-                    _join(path, "false_value"), f"must differ from true_value {true_value!r}"
+                    _join(path, "false_value"),
+                    Message.of(
+                        N_("must differ from true_value {true_value!r}"), true_value=true_value
+                    ),
                 )
             return {"true_value": true_value, "false_value": false_value}
         if field_type == "phone":
@@ -763,7 +923,14 @@ class _DocumentChecker:
         ):
             self.problem(
                 _join(path, "decimal_separator"),
-                f"{separator!r} is also the delimiter, and quoting = '{context.settings['quoting']}' leaves numbers unquoted",
+                Message.of(
+                    N_(
+                        "{separator!r} is also the delimiter, "
+                        "and quoting = '{quoting}' leaves numbers unquoted"
+                    ),
+                    separator=separator,
+                    quoting=context.settings["quoting"],
+                ),
             )
         return options
 
@@ -772,25 +939,31 @@ class _DocumentChecker:
     ) -> dict[str, Any]:
         output_format = self.text(entry, "format", path, default=DEFAULT_DATE_FORMATS[field_type])
         if _CONTROL.search(output_format):
-            self.problem(
-                _join(path, "format"), "must not contain line breaks or other control characters"
-            )
+            self.problem(_join(path, "format"), _CONTROL_CHARACTERS)
         else:
             try:
                 dt.datetime(2026, 1, 31, 23, 59, 58).strftime(output_format)
             except ValueError as error:
                 self.problem(
-                    _join(path, "format"), f"invalid strftime format {output_format!r}: {error}"
+                    _join(path, "format"),
+                    Message.of(
+                        N_("invalid strftime format {format!r}: {error}"),
+                        format=output_format,
+                        error=str(error),
+                    ),
                 )
 
         input_formats = self.get(
-            entry, "input_formats", path, (list,), "a list of strptime formats", []
+            entry, "input_formats", path, (list,), Message(N_("a list of strptime formats")), []
         )
         for index, item in enumerate(input_formats):
             if not isinstance(item, str) or not item:
                 self.problem(
                     f"{_join(path, 'input_formats')}[{index}]",
-                    f"must be a strptime format such as '%d/%m/%Y', not {item!r}",
+                    Message.of(
+                        N_("must be a strptime format such as '%d/%m/%Y', not {value}"),
+                        value=repr(item),
+                    ),
                 )
         return {
             "format": output_format,
@@ -803,7 +976,13 @@ class _DocumentChecker:
         if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
             self.problem(
                 _join(path, "default_region"),
-                f"unknown region {region!r}; use a two-letter country code in capitals, such as 'BR'",
+                Message.of(
+                    N_(
+                        "unknown region {region!r}; "
+                        "use a two-letter country code in capitals, such as 'BR'"
+                    ),
+                    region=region,
+                ),
             )
             region = None
         return {
@@ -822,7 +1001,12 @@ class _DocumentChecker:
             if keep_newlines and context.settings.get("quoting") == "none":
                 self.problem(
                     _join(path, "keep_newlines"),
-                    "needs quoting = 'minimal', 'all' or 'nonnumeric'; with 'none' a line break would end the record",
+                    Message(
+                        N_(
+                            "needs quoting = 'minimal', 'all' or 'nonnumeric'; "
+                            "with 'none' a line break would end the record"
+                        )
+                    ),
                 )
                 keep_newlines = False
             return {
@@ -832,7 +1016,10 @@ class _DocumentChecker:
 
         one_byte = context.settings.get("width_unit") == "bytes"
         if "length" not in entry and context.file_format == "fixed":
-            self.problem(_join(path, "length"), "missing; every fixed-width field needs a length")
+            self.problem(
+                _join(path, "length"),
+                Message(N_("missing; every fixed-width field needs a length")),
+            )
         numeric = field_type in NUMERIC_TYPES
         return {
             "start": self.integer(entry, "start", path, minimum=1),
@@ -879,8 +1066,19 @@ class _DocumentChecker:
             if spec_b.start is not None and spec_b.start <= spec_a.end:
                 self.problem(
                     f"{record_path}[{index_b}]",
-                    f"{spec_b.name!r} (columns {spec_b.start}-{spec_b.end}) overlaps "
-                    f"{record_path}[{index_a}] {spec_a.name!r} (columns {spec_a.start}-{spec_a.end})",
+                    Message.of(
+                        N_(
+                            "{name!r} (columns {start}-{end}) overlaps "
+                            "{other} {other_name!r} (columns {other_start}-{other_end})"
+                        ),
+                        name=spec_b.name,
+                        start=spec_b.start,
+                        end=spec_b.end,
+                        other=f"{record_path}[{index_a}]",
+                        other_name=spec_a.name,
+                        other_start=spec_a.start,
+                        other_end=spec_a.end,
+                    ),
                 )
         if not explicit:
             return
@@ -888,7 +1086,13 @@ class _DocumentChecker:
             if spec.end > length:
                 self.problem(
                     f"{record_path}[{index}]",
-                    f"{spec.name!r} (columns {spec.start}-{spec.end}) ends past line_length {length}",
+                    Message.of(
+                        N_("{name!r} (columns {start}-{end}) ends past line_length {length}"),
+                        name=spec.name,
+                        start=spec.start,
+                        end=spec.end,
+                        length=length,
+                    ),
                 )
 
     def replace_positions(

@@ -8,11 +8,16 @@ from typing import Any
 
 import attrs
 
+from aspectfile_core.domain.messages import N_, Translate
 from aspectfile_core.domain.model import LeadFailure, LeadWarning
 from aspectfile_core.schema.compiler import LeadProblem
 from aspectfile_core.schema.location import EXAMPLE_VARIABLES
 from aspectfile_core.schema.model import BatchVariables, Schema
 from aspectfile_core.schema.writer import render_file, with_lead_id
+
+
+def _english(text: str) -> str:
+    return text
 
 
 def column_ruler(width: int) -> str:
@@ -24,6 +29,98 @@ def column_ruler(width: int) -> str:
     return f"{tens.rstrip()}\n{units}"
 
 
+@attrs.frozen
+class SchemaPreview:
+    """The first records of a schema's file for some sample contacts, and the contacts that failed."""
+
+    schema: Schema
+    records: str
+    """The file's records as text: header, data and trailer, after a column ruler for fixed width."""
+    shown: int
+    """Data records rendered."""
+    read: int
+    """Sample contacts read to render them."""
+    failures: tuple[tuple[str, LeadFailure], ...]
+    warnings: tuple[tuple[str, LeadWarning], ...]
+
+    def render(self, translate: Translate = _english) -> str:
+        """Return the preview as text in the language of *translate*: summary, records, failures, warnings."""
+        from aspectfile_core.i18n import describe_failure, describe_warning
+
+        sections = [self._summary(translate), self.records]
+        if self.failures:
+            lines = [
+                f"  {lead_id}: {failure.code}: "
+                + describe_failure(
+                    failure.code, failure.field, failure.value, translate, failure.message
+                )
+                for lead_id, failure in self.failures
+            ]
+            sections.append(translate(N_("Failed contacts:")) + "\n" + "\n".join(lines))
+        if self.warnings:
+            lines = [
+                f"  {lead_id}: {warning.code}: "
+                + describe_warning(warning.code, warning.field, translate, warning.message)
+                for lead_id, warning in self.warnings
+            ]
+            sections.append(translate(N_("Warnings:")) + "\n" + "\n".join(lines))
+        return "\n\n".join(sections) + "\n"
+
+    def _summary(self, translate: Translate) -> str:
+        schema = self.schema
+        if schema.format == "fixed":
+            layout = translate(N_("fixed width, {length} {unit} per line")).format(
+                length=schema.line_length, unit=schema.width_unit
+            )
+        else:
+            layout = translate(N_("delimited by {delimiter!r}, quoting {quoting}")).format(
+                delimiter=schema.delimiter, quoting=schema.quoting
+            )
+        heading = translate(
+            N_("Schema {name}: {layout}, {encoding}, {ending} line endings")
+        ).format(
+            name=schema.name,
+            layout=layout,
+            encoding=schema.encoding,
+            ending=schema.line_ending.upper(),
+        )
+        counts = translate(
+            N_("Sample contacts read: {read}. Rendered as data records: {shown}. Failed: {failed}.")
+        ).format(read=self.read, shown=self.shown, failed=len(self.failures))
+        return f"{heading}\n{counts}"
+
+
+def sample_preview(
+    schema: Schema,
+    contacts: Iterable[Mapping[str, Any]],
+    lines: int = 10,
+    *,
+    variables: BatchVariables | None = None,
+    id_field: str = "id",
+    translate: Translate = _english,
+) -> SchemaPreview:
+    """Render the first *lines* data records of *contacts* with the header and trailer records.
+
+    Reading stops once *lines* records succeed; contacts that would fail are
+    kept with their reason, and so are warnings. A contact's lead id is its
+    *id_field* value, or its 1-based position when that is empty. Header and
+    trailer records use *variables*, by default example values. *translate*
+    is used for the ruler's note about byte widths.
+    """
+    accepted, failures, warnings, read = _sample(schema, contacts, lines, id_field)
+    batch = variables or attrs.evolve(EXAMPLE_VARIABLES, schema=schema.name)
+    buffer = io.BytesIO()
+    render_file(schema, [accepted], buffer, batch)
+    return SchemaPreview(
+        schema=schema,
+        records=_records_text(schema, buffer.getvalue(), translate),
+        shown=len(accepted),
+        read=read,
+        failures=tuple(failures),
+        warnings=tuple(warnings),
+    )
+
+
 def preview(
     schema: Schema,
     contacts: Iterable[Mapping[str, Any]],
@@ -32,38 +129,12 @@ def preview(
     variables: BatchVariables | None = None,
     id_field: str = "id",
 ) -> str:
-    """Render the first *lines* data records of *contacts* with the header and trailer records, as text.
+    """Return :func:`sample_preview`'s result as English text.
 
-    Fixed-width previews start with a column ruler. Contacts that would fail are
-    listed after the records with their reason code and message, and so are
-    warnings. Reading stops once *lines* records succeed. A contact's lead id is
-    its *id_field* value, or its 1-based position when that is empty.
-    Header and trailer records use *variables*, by default example values.
+    Fixed-width previews start with a column ruler; failed contacts follow the
+    records with their reason code and message, and so do warnings.
     """
-    accepted, failures, warnings, read = _sample(schema, contacts, lines, id_field)
-    batch = variables or attrs.evolve(EXAMPLE_VARIABLES, schema=schema.name)
-    buffer = io.BytesIO()
-    render_file(schema, [accepted], buffer, batch)
-
-    sections = [
-        _summary(schema, len(accepted), read, len(failures)),
-        _records_text(schema, buffer.getvalue()),
-    ]
-    if failures:
-        sections.append(
-            "Failed contacts:\n"
-            + "\n".join(
-                f"  {lead_id}: {failure.code}: {failure.message}" for lead_id, failure in failures
-            )
-        )
-    if warnings:
-        sections.append(
-            "Warnings:\n"
-            + "\n".join(
-                f"  {lead_id}: {warning.code}: {warning.message}" for lead_id, warning in warnings
-            )
-        )
-    return "\n\n".join(sections) + "\n"
+    return sample_preview(schema, contacts, lines, variables=variables, id_field=id_field).render()
 
 
 def _sample(
@@ -99,18 +170,7 @@ def _sample(
     return accepted, failures, warnings, read
 
 
-def _summary(schema: Schema, shown: int, read: int, failed: int) -> str:
-    if schema.format == "fixed":
-        layout = f"fixed width, {schema.line_length} {schema.width_unit} per line"
-    else:
-        layout = f"delimited by {schema.delimiter!r}, quoting {schema.quoting}"
-    return (
-        f"Schema {schema.name}: {layout}, {schema.encoding}, {schema.line_ending.upper()} line endings\n"
-        f"{shown} data records from {read} contacts read, {failed} failed"
-    )
-
-
-def _records_text(schema: Schema, content: bytes) -> str:
+def _records_text(schema: Schema, content: bytes, translate: Translate) -> str:
     codec = schema.compiled.codec
     text = content[len(codec.bom) :].decode(codec.name)
     separator = schema.line_separator
@@ -121,5 +181,6 @@ def _records_text(schema: Schema, content: bytes) -> str:
         return body
     ruler = column_ruler(schema.line_length)
     if schema.width_unit == "bytes":
-        ruler = "(the ruler counts characters; this schema measures bytes)\n" + ruler
+        note = translate(N_("(the ruler counts characters; this schema measures bytes)"))
+        ruler = f"{note}\n{ruler}"
     return f"{ruler}\n{body}"

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.schema.text import as_text
 
 _FORMATTER = string.Formatter()
@@ -77,7 +78,7 @@ class TemplateValueError(ValueError):
 
 def parse_template(
     text: str, allowed_names: Collection[str] | None = None
-) -> tuple[Template | None, list[str]]:
+) -> tuple[Template | None, list[Message]]:
     """Parse *text* into a :class:`Template`; return it with a list of problems.
 
     When *allowed_names* is given, any other name is a problem. The template is
@@ -87,10 +88,14 @@ def parse_template(
         parsed = list(_FORMATTER.parse(text))
     except ValueError as error:
         return None, [
-            f"invalid template {text!r}: {error}; write a literal brace as '{{{{' or '}}}}'"
+            Message.of(
+                N_("invalid template {text!r}: {error}; write a literal brace as '{{{{' or '}}}}'"),
+                text=text,
+                error=str(error),
+            )
         ]
 
-    problems: list[str] = []
+    problems: list[Message] = []
     parts: list[tuple[str, str | None, str]] = []
     for literal, field_name, spec, conversion in parsed:
         if field_name is None:
@@ -106,20 +111,31 @@ def parse_template(
 
 def _check_replacement_field(
     name: str, spec: str, conversion: str | None, allowed_names: Collection[str] | None
-) -> str | None:
-    if not name:
-        return "positional field '{}' is not allowed; name the value, as in '{batch_id}'"
-    if name.isdigit():
-        return f"positional field '{{{name}}}' is not allowed; name the value, as in '{{batch_id}}'"
+) -> Message | None:
+    # "field" is the replacement field as the template wrote it, braces included.
+    if not name or name.isdigit():
+        return Message.of(
+            N_("positional field '{field}' is not allowed; name the value, as in '{{batch_id}}'"),
+            field=f"{{{name}}}",
+        )
     if "." in name or "[" in name:
-        return f"'{{{name}}}': attribute access and indexing are not allowed; use a plain name"
+        return Message.of(
+            N_("'{field}': attribute access and indexing are not allowed; use a plain name"),
+            field=f"{{{name}}}",
+        )
     if conversion is not None:
-        return (
-            f"'{{{name}!{conversion}}}': conversions are not allowed; use a format spec after ':'"
+        return Message.of(
+            N_("'{field}': conversions are not allowed; use a format spec after ':'"),
+            field=f"{{{name}!{conversion}}}",
         )
     if "{" in spec or "}" in spec:
-        return f"'{{{name}:{spec}}}': nested replacement fields in a format spec are not allowed"
+        return Message.of(
+            N_("'{field}': nested replacement fields in a format spec are not allowed"),
+            field=f"{{{name}:{spec}}}",
+        )
     if allowed_names is not None and name not in allowed_names:
         known = ", ".join(sorted(allowed_names))
-        return f"unknown name '{name}' in template; known names: {known}"
+        return Message.of(
+            N_("unknown name '{name}' in template; known names: {known}"), name=name, known=known
+        )
     return None

@@ -13,6 +13,7 @@ from typing import IO, Any, BinaryIO
 import attrs
 
 from aspectfile_core.domain.errors import LeadDataError
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.domain.model import LeadFailure, LeadWarning
 from aspectfile_core.ports import RenderOutcome
 from aspectfile_core.schema.compiler import LeadProblem, RecordProgram, record_problem_message
@@ -264,8 +265,16 @@ def check_batch_policies(schema: Schema, result: RenderResult) -> None:
             "invalid_leads",
             failed,
             total,
-            f"{failed} of {total} leads failed and schema {schema.name!r} sets invalid_leads = 'fail_batch'"
-            f"{_common_reason(result)}",
+            Message.of(
+                N_(
+                    "{failed} of {total} leads failed and schema {schema!r} sets "
+                    "invalid_leads = 'fail_batch'{common_reason}"
+                ),
+                failed=failed,
+                total=total,
+                schema=schema.name,
+                common_reason=_common_reason(result),
+            ),
         )
 
     ratio = schema.max_invalid_ratio
@@ -274,8 +283,17 @@ def check_batch_policies(schema: Schema, result: RenderResult) -> None:
             "max_invalid_ratio",
             failed,
             total,
-            f"{failed} of {total} leads failed, more than max_invalid_ratio {ratio:g} of schema "
-            f"{schema.name!r}; check the schema's field mapping{_common_reason(result)}",
+            Message.of(
+                N_(
+                    "{failed} of {total} leads failed, more than max_invalid_ratio {ratio} of "
+                    "schema {schema!r}; check the schema's field mapping{common_reason}"
+                ),
+                failed=failed,
+                total=total,
+                ratio=f"{ratio:g}",
+                schema=schema.name,
+                common_reason=_common_reason(result),
+            ),
         )
 
     if result.record_count == 0 and schema.empty_batch == "fail":
@@ -283,14 +301,21 @@ def check_batch_policies(schema: Schema, result: RenderResult) -> None:
             "empty_batch",
             failed,
             total,
-            f"the file would have no data records ({total} leads, {failed} failed) and schema "
-            f"{schema.name!r} sets empty_batch = 'fail'",
+            Message.of(
+                N_(
+                    "the file would have no data records ({total} leads, {failed} failed) and "
+                    "schema {schema!r} sets empty_batch = 'fail'"
+                ),
+                total=total,
+                failed=failed,
+                schema=schema.name,
+            ),
         )
 
 
-def _common_reason(result: RenderResult) -> str:
+def _common_reason(result: RenderResult) -> Message:
     counts = collections.Counter(failure.code for failure in result.failures.values())
     if not counts:
-        return ""
+        return Message("")
     code, count = counts.most_common(1)[0]
-    return f"; most common reason: {code} ({count} leads)"
+    return Message.of(N_("; most common reason: {code} ({count} leads)"), code=code, count=count)

@@ -26,6 +26,7 @@ from aspectfile_core.domain.errors import (
     SchemaError,
     TransientError,
 )
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.domain.model import (
     AddResult,
     Attempt,
@@ -186,8 +187,8 @@ class BatchService:
         The schema must be registered. A lead id already in the open batch is
         skipped and counted in :attr:`AddResult.duplicates`.
         """
-        _check_id("campaign id", campaign_id)
-        _check_id("event id", event_id)
+        _check_id(N_("campaign id"), campaign_id)
+        _check_id(N_("event id"), event_id)
         self.repository.get_schema(schema_name)
 
         return self.repository.add_contacts(
@@ -368,7 +369,7 @@ class BatchService:
             try:
                 schemas.check_batch_policies(schema, result)
             except schemas.BatchPolicyError as error:
-                raise BatchRejected(str(error), outcome) from error
+                raise BatchRejected(error.detail, outcome) from error
             self.repository.mark_uploading(
                 batch.id, owner=owner, outcome=outcome, now=self.clock.now()
             )
@@ -470,12 +471,19 @@ class BatchService:
         except schemas.FileFormatError as error:
             # Retrying renders the same bytes, so this needs a person, like a configuration error.
             raise ConfigurationError(
-                f"the generated file failed verification against schema {schema.name!r}: {error}; "
-                "nothing was stored. Please report this with the schema document"
+                Message.of(
+                    N_(
+                        "the generated file failed verification against schema {schema!r}: "
+                        "{problem}; nothing was stored. Please report this with the schema document"
+                    ),
+                    schema=schema.name,
+                    problem=str(error),
+                )
             ) from error
 
     def _fail(self, batch: Batch, owner: str, error: AspectFileError, tally: _ProcessTally) -> None:
-        message = redact(str(error))
+        detail = _redacted_detail(error)
+        message = str(detail)
         failures = error.outcome.failures if isinstance(error, BatchRejected) else None
         logger.error(
             "AspectFile: Batch processing failed: batch %s: %s",
@@ -485,7 +493,7 @@ class BatchService:
         )
         try:
             self.repository.fail(
-                batch.id, owner=owner, error=message, now=self.clock.now(), failures=failures
+                batch.id, owner=owner, error=detail, now=self.clock.now(), failures=failures
             )
         except LeaseLost:
             tally.lost.append(batch.id)
@@ -495,12 +503,17 @@ class BatchService:
     def _retry_or_fail(
         self, batch: Batch, owner: str, error: BaseException, tally: _ProcessTally
     ) -> None:
-        message = redact(str(error) or type(error).__name__)
+        detail = _redacted_detail(error)
+        message = str(detail)
         retry = self.settings.retry
         now = self.clock.now()
         try:
             if retry.is_exhausted(batch.attempts):
-                final = f"{message} (gave up after {batch.attempts} attempts)"
+                final = Message.of(
+                    N_("{detail} (gave up after {attempts} attempts)"),
+                    detail=detail,
+                    attempts=batch.attempts,
+                )
                 logger.error(
                     "AspectFile: Batch processing failed: batch %s: %s",
                     batch.id,
@@ -520,7 +533,7 @@ class BatchService:
                 extra={"batch_id": batch.id, "action": "batch_retry"},
             )
             self.repository.release_for_retry(
-                batch.id, owner=owner, error=message, next_attempt_at=next_attempt_at, now=now
+                batch.id, owner=owner, error=detail, next_attempt_at=next_attempt_at, now=now
             )
             tally.retried.append(batch.id)
         except LeaseLost:
@@ -651,14 +664,27 @@ class BatchService:
 class BatchRejected(ConfigurationError):
     """A batch-level policy of the schema rejected the generated file; :attr:`outcome` keeps the lead failures."""
 
-    def __init__(self, message: str, outcome: RenderOutcome) -> None:
+    def __init__(self, message: str | Message, outcome: RenderOutcome) -> None:
         self.outcome = outcome
         super().__init__(message)
 
 
+def _redacted_detail(error: BaseException) -> Message:
+    if isinstance(error, AspectFileError):
+        return error.detail.map_text(redact) if error.detail.params else Message(redact(str(error)))
+    return Message(redact(str(error) or type(error).__name__))
+
+
 def _check_id(label: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidContact(f"{label} {value!r} is invalid; use a positive integer", value)
+        raise InvalidContact(
+            Message.of(
+                N_("{label} {value} is invalid; use a positive integer"),
+                label=Message(label),
+                value=repr(value),
+            ),
+            value,
+        )
 
 
 def _check_page(page: int, per_page: int) -> None:

@@ -26,6 +26,7 @@ from aspectfile_core.domain.errors import (
     LeaseLost,
     SchemaNotFound,
 )
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.domain.model import LEASE_EXPIRED_MESSAGE, Contact, LeadFailure, LeadWarning
 from aspectfile_core.domain.status import BatchStatus, LeadStatus
 from aspectfile_core.ports import BatchRepository, FileTarget, RenderOutcome, StoredFile
@@ -395,6 +396,40 @@ class RepositoryContract:
         assert summary.batch.error_message == "too many invalid"
         assert (summary.counts.failed, summary.counts.pending) == (1, 1)
         assert repository.list_attempts(batch_id)[-1].outcome == "failed"
+
+    def test_errors_keep_their_translatable_message(self, repository: BatchRepository) -> None:
+        """A Message given as the error reads back equal on the batch and on the attempt."""
+        (batch_id,) = self.add(repository, 1, 1)
+        self.claim_one(repository)
+        detail = Message.of(
+            N_("{detail} (gave up after {attempts} attempts)"),
+            detail=Message.of(N_("database unavailable: {detail}"), detail="timeout ção"),
+            attempts=3,
+        )
+
+        repository.fail(batch_id, owner="worker-a", error=detail, now=T0)
+
+        batch = repository.get_batch(batch_id).batch
+        attempt = repository.list_attempts(batch_id)[-1]
+        assert batch.error_message == "database unavailable: timeout ção (gave up after 3 attempts)"
+        assert batch.error_detail == detail
+        assert (attempt.error, attempt.error_detail) == (batch.error_message, detail)
+
+    def test_reprocess_clears_the_translatable_message(self, repository: BatchRepository) -> None:
+        """After a reprocess the batch has neither the English error nor its message."""
+        (batch_id,) = self.add(repository, 1, 1)
+        self.claim_one(repository)
+        repository.fail(
+            batch_id,
+            owner="worker-a",
+            error=Message.of(N_("batch {id} not found"), id=batch_id),
+            now=T0,
+        )
+
+        repository.reprocess(batch_id, now=T0)
+
+        batch = repository.get_batch(batch_id).batch
+        assert (batch.error_message, batch.error_detail) == (None, None)
 
     def test_pending_leads_in_order(self, repository: BatchRepository) -> None:
         """Generation reads PENDING leads in insertion order, chunk by chunk."""

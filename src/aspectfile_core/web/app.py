@@ -32,10 +32,12 @@ from werkzeug.wrappers import Request, Response
 from aspectfile_core.domain.errors import (
     AspectFileError,
     BatchNotFound,
+    ConfigurationError,
     SchemaNotFound,
     TransientError,
 )
 from aspectfile_core.i18n import translation
+from aspectfile_core.redaction import redact
 from aspectfile_core.services import BatchService
 from aspectfile_core.web import batch_views, schema_views
 from aspectfile_core.web.context import InvalidRequest, RequestContext
@@ -292,6 +294,19 @@ class AdminApp:
                 ctx._(
                     "The database or the file store is unavailable right now. "
                     "Try again in a moment."
+                )
+            ) from error
+        except ConfigurationError as error:
+            logger.error(
+                "AspectFile: Web admin request failed: %s %s: %s",
+                ctx.request.method,
+                ctx.request.path,
+                error,
+                extra={"action": "web_configuration_error"},
+            )
+            raise InternalServerError(
+                ctx._("The setup needs a fix before this page can work: {detail}").format(
+                    detail=redact(error.translated(ctx._))
                 )
             ) from error
         except AspectFileError:

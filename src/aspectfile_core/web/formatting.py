@@ -15,8 +15,11 @@ from aspectfile_core.domain.model import LeadFailure, LeadWarning
 from aspectfile_core.domain.status import BatchStatus, LeadStatus
 from aspectfile_core.i18n import (
     DEFAULT_LOCALE,
-    N_,
+    LEAD_STATUS_LABELS,
     SUPPORTED_LOCALES,
+    WARNING_LABELS,
+    attempt_outcome_label,
+    batch_status_label,
     describe_failure,
     negotiate_locale,
 )
@@ -25,33 +28,6 @@ LocaleSelector = Callable[[Request], str | None]
 """A host's function that returns the operator's locale (``pt_BR``, ``pt-BR``, ``en``…) or None."""
 
 SUPPORTED_LANGUAGES = frozenset(locale.split("_")[0] for locale in SUPPORTED_LOCALES)
-
-BATCH_STATUS_LABELS = {
-    BatchStatus.PENDING: N_("Pending"),
-    BatchStatus.GENERATING: N_("Generating"),
-    BatchStatus.UPLOADING: N_("Uploading"),
-    BatchStatus.UPLOADED: N_("Uploaded"),
-    BatchStatus.FAILED: N_("Failed"),
-}
-"""Label shown in each batch status badge; the badge's colour repeats it, never replaces it."""
-
-LEAD_STATUS_LABELS = {
-    LeadStatus.PENDING: N_("Pending"),
-    LeadStatus.GENERATED: N_("Generated"),
-    LeadStatus.FAILED: N_("Failed"),
-}
-
-ATTEMPT_OUTCOME_LABELS = {
-    "uploaded": N_("Uploaded"),
-    "retry": N_("Will retry"),
-    "failed": N_("Failed"),
-    "lost": N_("Worker lost"),
-}
-
-WARNING_LABELS = {
-    "truncated": N_("{field}: the value was cut to fit the field"),
-}
-"""Warnings shown without the value: :class:`LeadWarning` keeps only the English message that contains it."""
 
 SIZE_UNITS = ("B", "KB", "MB", "GB", "TB")
 
@@ -90,10 +66,13 @@ class Formatter:
         return format_decimal(value, locale=self.locale)
 
     def datetime(self, value: dt.datetime | None, style: str = "short") -> str:
-        """Return *value* in the configured time zone, in the locale's short or medium style."""
+        """Return *value* in the configured time zone, in the locale's short or medium style,
+        followed by the zone (``UTC``, ``BRT``, ``-0300``) so nobody mistakes it for local time."""
         if value is None:
             return "-"
-        return format_datetime(value, style, tzinfo=self.zone, locale=self.locale)
+        text = format_datetime(value, style, tzinfo=self.zone, locale=self.locale)
+        zone = format_datetime(value, "z", tzinfo=self.zone, locale=self.locale)
+        return f"{text} {zone}"
 
     def size(self, size: int | None) -> str:
         """Return a byte count in B, KB, MB, GB or TB (powers of 1024) with the locale's decimal mark."""
@@ -108,16 +87,13 @@ class Formatter:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def batch_status(self, status: BatchStatus) -> str:
-        return self._(BATCH_STATUS_LABELS[status])
+        return batch_status_label(status, self._)
 
     def lead_status(self, status: LeadStatus) -> str:
         return self._(LEAD_STATUS_LABELS[status])
 
     def attempt_outcome(self, outcome: str | None) -> str:
-        if outcome is None:
-            return self._("Running")
-        label = ATTEMPT_OUTCOME_LABELS.get(outcome)
-        return self._(label) if label is not None else outcome
+        return attempt_outcome_label(outcome, self._)
 
     def failure(self, failure: LeadFailure | None) -> str:
         """Return why a lead failed in the operator's language; unknown codes keep the stored English text."""

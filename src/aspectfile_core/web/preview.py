@@ -38,7 +38,8 @@ class SchemaPreview:
     """Data records in :attr:`lines`."""
     failures: tuple[tuple[str, LeadFailure], ...]
     warnings: tuple[tuple[str, LeadWarning], ...]
-    error: str | None = None
+    error: AspectFileError | None = None
+    """Why the file cannot be rendered; templates show ``error.translated(_)``."""
     """Why the file could not be rendered (a header or trailer problem), in English."""
 
 
@@ -89,9 +90,7 @@ def build_preview(
         buffer = io.BytesIO()
         render_file(schema, [accepted], buffer, variables)
     except AspectFileError as error:
-        return SchemaPreview(
-            "", "", (), ruler, read, 0, tuple(failures), tuple(warnings), str(error)
-        )
+        return SchemaPreview("", "", (), ruler, read, 0, tuple(failures), tuple(warnings), error)
 
     return SchemaPreview(
         path_prefix=path_prefix,

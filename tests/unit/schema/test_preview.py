@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from aspectfile_core.schema import column_ruler, preview
+from aspectfile_core.i18n import translation
+from aspectfile_core.schema import column_ruler, preview, sample_preview
 from tests.unit.schema.support import VARIABLES, delimited, fixed
 
 FIXED = fixed(
@@ -44,7 +45,7 @@ def test_fixed_preview_has_ruler_records_and_failures() -> None:
 
     assert text == (
         "Schema test: fixed width, 12 characters per line, utf-8, CRLF line endings\n"
-        "2 data records from 3 contacts read, 1 failed\n"
+        "Sample contacts read: 3. Rendered as data records: 2. Failed: 1.\n"
         "\n"
         "         1\n"
         "123456789012\n"
@@ -85,7 +86,7 @@ def test_delimited_preview_has_no_ruler() -> None:
 
     assert text == (
         "Schema test: delimited by ';', quoting minimal, utf-8, CRLF line endings\n"
-        "1 data records from 1 contacts read, 0 failed\n"
+        "Sample contacts read: 1. Rendered as data records: 1. Failed: 0.\n"
         "\n"
         "a;b\n"
         'x;"y;z"\n'
@@ -97,3 +98,19 @@ def test_preview_lead_id_falls_back_to_position() -> None:
     text = preview(FIXED, [{"name": ""}], 1)
 
     assert "  1: missing_required:" in text
+
+
+def test_sample_preview_renders_labels_and_reasons_in_the_operators_language() -> None:
+    """Labels and failure reasons come from the pt_BR catalog; the records stay as written."""
+    schema = fixed(
+        {"name": "name", "source": "name", "length": 6, "required": True},
+        line_length=6,
+    )
+    gettext = translation("pt_BR").gettext
+
+    text = sample_preview(schema, [{"name": "Ana"}, {"name": ""}], 5).render(gettext)
+
+    assert "Contatos da amostra lidos: 2. Gerados como registros de dados: 1. Com falha: 1." in text
+    assert "Contatos com falha:" in text
+    assert "required, but the value is empty" not in text
+    assert "Ana   " in text

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
 from aspectfile_core.domain.errors import ConfigurationError
+from aspectfile_core.domain.messages import N_, Message
+from aspectfile_core.redaction import redact
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 """How long a SQLite writer waits for the write lock before it reports the database locked."""
@@ -29,8 +31,13 @@ def normalize_url(url: str | URL) -> URL:
         parsed = make_url(url)
     except sa.exc.ArgumentError as error:
         raise ConfigurationError(
-            f"database URL {str(url)!r} is invalid; use a SQLAlchemy URL such as "
-            "sqlite:///aspectfile.db or postgresql://user@host/db"
+            Message.of(
+                N_(
+                    "database URL {url!r} is invalid; use a SQLAlchemy URL such as "
+                    "sqlite:///aspectfile.db or postgresql://user@host/db"
+                ),
+                url=redact(str(url)),
+            )
         ) from error
 
     driver = _DRIVERS.get(parsed.drivername)
@@ -49,7 +56,12 @@ def create_engine(url: str | URL, **options: Any) -> sa.Engine:
         return _create_sqlite_engine(parsed, **options)
     if backend not in ("postgresql", "mysql", "mariadb"):
         raise ConfigurationError(
-            f"database {backend!r} is not supported; use SQLite, PostgreSQL, MySQL or MariaDB"
+            Message.of(
+                N_(
+                    "database {backend!r} is not supported; use SQLite, PostgreSQL, MySQL or MariaDB"
+                ),
+                backend=backend,
+            )
         )
     options.setdefault("pool_pre_ping", True)
     if backend in ("mysql", "mariadb"):
@@ -63,8 +75,15 @@ def create_engine(url: str | URL, **options: Any) -> sa.Engine:
     except ModuleNotFoundError as error:
         extra = "postgres" if backend == "postgresql" else "mysql"
         raise ConfigurationError(
-            f"the {backend} driver is not installed ({error.name}); "
-            f"install it with pip install 'aspectfile-core[{extra}]'"
+            Message.of(
+                N_(
+                    "the {backend} driver is not installed ({module}); "
+                    "install it with pip install 'aspectfile-core[{extra}]'"
+                ),
+                backend=backend,
+                module=error.name,
+                extra=extra,
+            )
         ) from error
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from aspectfile_core.domain.errors import ConfigurationError
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.redaction import redact
 
 # PostgreSQL SQLSTATEs: unknown database, rejected login, unknown role.
@@ -46,7 +47,13 @@ def configuration_problem(error: sa.exc.DBAPIError, url: sa.URL) -> Configuratio
     shown = url.render_as_string(hide_password=True)
     detail = redact(str(orig).strip().splitlines()[0] if orig is not None else str(error))
     return ConfigurationError(
-        f"database {shown} cannot be used: {detail}; check the database URL "
-        "(--database or ASPECTFILE_DATABASE_URL): the folder of a SQLite file must exist, "
-        "and a server database, user and password must be right"
+        Message.of(
+            N_(
+                "database {url} cannot be used: {detail}; check the database URL "
+                "(--database or ASPECTFILE_DATABASE_URL): the folder of a SQLite file must exist, "
+                "and a server database, user and password must be right"
+            ),
+            url=shown,
+            detail=detail,
+        )
     )

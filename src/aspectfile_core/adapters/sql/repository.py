@@ -28,6 +28,7 @@ from aspectfile_core.domain.errors import (
     SchemaNotFound,
     TransientError,
 )
+from aspectfile_core.domain.messages import N_, Message, as_message
 from aspectfile_core.domain.model import (
     LEASE_EXPIRED_MESSAGE,
     AddResult,
@@ -119,13 +120,17 @@ class SqlBatchRepository:
             problem = configuration_problem(error, self.engine.url)
             if problem is not None:
                 raise problem from error
-            raise TransientError(f"database unavailable: {_describe(error)}") from error
+            raise TransientError(
+                Message.of(N_("database unavailable: {detail}"), detail=_describe(error))
+            ) from error
         except sa.exc.ProgrammingError as error:
             if _is_missing_table(error):
                 raise _tables_missing(error) from error
             raise
         except sa.exc.InterfaceError as error:
-            raise TransientError(f"database connection failed: {_describe(error)}") from error
+            raise TransientError(
+                Message.of(N_("database connection failed: {detail}"), detail=_describe(error))
+            ) from error
 
     def _write(self, work: Any, *args: Any, **kwargs: Any) -> Any:
         """Run ``work(connection, ...)`` in a write transaction, rerunning it after a deadlock.
@@ -263,9 +268,15 @@ class SqlBatchRepository:
             if created is not None:
                 return created, 0, True
         raise TransientError(
-            f"no open batch for campaign {campaign_id}, event {event_id} after "
-            f"{OPEN_BATCH_PASSES} tries, because concurrent claims kept sealing the new ones; "
-            "add the contacts again"
+            Message.of(
+                N_(
+                    "no open batch for campaign {campaign}, event {event} after {tries} tries, "
+                    "because concurrent claims kept sealing the new ones; add the contacts again"
+                ),
+                campaign=campaign_id,
+                event=event_id,
+                tries=OPEN_BATCH_PASSES,
+            )
         )
 
     def _find_open_batch(
@@ -744,6 +755,7 @@ class SqlBatchRepository:
                 "file_sha256": stored.sha256,
                 "uploaded_at": now,
                 "error_message": None,
+                "error_detail": None,
                 "lease_owner": None,
                 "lease_expires_at": None,
                 "updated_at": now,
@@ -759,18 +771,18 @@ class SqlBatchRepository:
         batch_id: int,
         *,
         owner: str,
-        error: str,
+        error: str | Message,
         next_attempt_at: dt.datetime,
         now: dt.datetime,
     ) -> None:
-        self._write(self._release, batch_id, owner, error, next_attempt_at, now)
+        self._write(self._release, batch_id, owner, as_message(error), next_attempt_at, now)
 
     def _release(
         self,
         connection: sa.Connection,
         batch_id: int,
         owner: str,
-        error: str,
+        error: Message,
         next_attempt_at: dt.datetime,
         now: dt.datetime,
     ) -> None:
@@ -781,7 +793,8 @@ class SqlBatchRepository:
             BatchStatus.PENDING,
             {
                 "status": BatchStatus.PENDING.value,
-                "error_message": error,
+                "error_message": str(error),
+                "error_detail": _dump_message(error),
                 "next_attempt_at": next_attempt_at,
                 "lease_owner": None,
                 "lease_expires_at": None,
@@ -797,18 +810,18 @@ class SqlBatchRepository:
         batch_id: int,
         *,
         owner: str,
-        error: str,
+        error: str | Message,
         now: dt.datetime,
         failures: Mapping[str, LeadFailure] | None = None,
     ) -> None:
-        self._write(self._fail, batch_id, owner, error, now, failures or {})
+        self._write(self._fail, batch_id, owner, as_message(error), now, failures or {})
 
     def _fail(
         self,
         connection: sa.Connection,
         batch_id: int,
         owner: str,
-        error: str,
+        error: Message,
         now: dt.datetime,
         failures: Mapping[str, LeadFailure],
     ) -> None:
@@ -819,7 +832,8 @@ class SqlBatchRepository:
             BatchStatus.FAILED,
             {
                 "status": BatchStatus.FAILED.value,
-                "error_message": error,
+                "error_message": str(error),
+                "error_detail": _dump_message(error),
                 "lease_owner": None,
                 "lease_expires_at": None,
                 "updated_at": now,
@@ -863,6 +877,7 @@ class SqlBatchRepository:
                 .values(
                     status=target.value,
                     error_message=LEASE_EXPIRED_MESSAGE,
+                    error_detail=None,
                     next_attempt_at=next_attempt_at,
                     lease_owner=None,
                     lease_expires_at=None,
@@ -873,7 +888,7 @@ class SqlBatchRepository:
             if changed != 1:
                 continue
             self._reset_leads(connection, row.id)
-            self._close_attempt(connection, row.id, now, "lost", LEASE_EXPIRED_MESSAGE)
+            self._close_attempt(connection, row.id, now, "lost", Message(LEASE_EXPIRED_MESSAGE))
             rescued.append(row.id)
         return rescued
 
@@ -901,13 +916,18 @@ class SqlBatchRepository:
         batch_id: int,
         now: dt.datetime,
         outcome: str,
-        error: str | None,
+        error: Message | None,
     ) -> None:
         attempts = self.tables.attempts
         connection.execute(
             sa.update(attempts)
             .where(attempts.c.batch_id == batch_id, attempts.c.ended_at.is_(None))
-            .values(ended_at=now, outcome=outcome, error=error)
+            .values(
+                ended_at=now,
+                outcome=outcome,
+                error=None if error is None else str(error),
+                error_detail=_dump_message(error),
+            )
         )
 
     # Operators
@@ -929,6 +949,7 @@ class SqlBatchRepository:
             .values(
                 status=BatchStatus.PENDING.value,
                 error_message=None,
+                error_detail=None,
                 schema_version=None,
                 file_sequence=None,
                 file_name=None,
@@ -1116,6 +1137,7 @@ class SqlBatchRepository:
                 ended_at=row.ended_at,
                 outcome=row.outcome,
                 error=row.error,
+                error_detail=_load_message(row.error_detail),
             )
             for row in rows
         ]
@@ -1270,6 +1292,21 @@ def _filter_conditions(batches: sa.Table, filters: BatchFilter) -> list[sa.Colum
     return conditions
 
 
+def _dump_message(message: Message | None) -> str | None:
+    if message is None or not message.params:
+        return None  # the English text in error_message says it all
+    return json.dumps(message.to_data(), ensure_ascii=False)
+
+
+def _load_message(stored: str | None) -> Message | None:
+    if not stored:
+        return None
+    try:
+        return Message.from_data(json.loads(stored))
+    except (ValueError, TypeError, AttributeError):
+        return None  # written by another version: fall back to the English text
+
+
 def _batch(row: sa.Row[Any]) -> Batch:
     return Batch(
         id=row.id,
@@ -1291,6 +1328,7 @@ def _batch(row: sa.Row[Any]) -> Batch:
         generated_at=row.generated_at,
         uploaded_at=row.uploaded_at,
         error_message=row.error_message,
+        error_detail=_load_message(row.error_detail),
         attempts=row.attempts,
         next_attempt_at=row.next_attempt_at,
         lease_owner=row.lease_owner,
@@ -1357,17 +1395,28 @@ def _describe(error: sa.exc.DBAPIError) -> str:
 
 
 def _is_missing_table(error: sa.exc.DBAPIError) -> bool:
+    """Return True when a table or column of this version is missing: the database needs an upgrade."""
     text = str(error.orig).lower()
     return (
         "no such table" in text
         or ("relation" in text and "does not exist" in text)
         or ("table" in text and "doesn't exist" in text)
+        or "no such column" in text
+        or "has no column named" in text
+        or ("column" in text and "does not exist" in text)
+        or "unknown column" in text
     )
 
 
 def _tables_missing(error: sa.exc.DBAPIError) -> ConfigurationError:
     return ConfigurationError(
-        f"database tables are missing ({_describe(error)}); run 'aspectfile-run db upgrade' first"
+        Message.of(
+            N_(
+                "database tables are missing or older than this version ({detail}); "
+                "run 'aspectfile-run db upgrade' first"
+            ),
+            detail=_describe(error),
+        )
     )
 
 

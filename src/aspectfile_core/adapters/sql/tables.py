@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
 from aspectfile_core.domain.errors import ConfigurationError
+from aspectfile_core.domain.messages import N_, Message
 
 MAX_PREFIX_LENGTH = 24
 """Maximum length of a table-name prefix. The longest generated name, a 38-character
@@ -76,8 +77,14 @@ def check_prefix(prefix: str) -> str:
     """
     if prefix and (len(prefix) > MAX_PREFIX_LENGTH or not _PREFIX.fullmatch(prefix)):
         raise ConfigurationError(
-            f"table prefix {prefix!r} is invalid; use a letter followed by letters, digits "
-            f"and underscores, at most {MAX_PREFIX_LENGTH} characters, such as 'mautic_'"
+            Message.of(
+                N_(
+                    "table prefix {prefix!r} is invalid; use a letter followed by letters, "
+                    "digits and underscores, at most {length} characters, such as 'mautic_'"
+                ),
+                prefix=prefix,
+                length=MAX_PREFIX_LENGTH,
+            )
         )
     return prefix
 
@@ -150,6 +157,11 @@ def build_tables(prefix: str = "", metadata: sa.MetaData | None = None) -> Table
         sa.Column("file_sha256", sa.String(64)),
         sa.Column("record_count", sa.BigInteger),
         sa.Column("error_message", sa.Text),
+        sa.Column(
+            "error_detail",
+            sa.Text,
+            comment="the error as JSON: an English template and its values, for translation",
+        ),
         sa.Column("attempts", sa.Integer, nullable=False, default=0),
         sa.Column("next_attempt_at", UTCDateTime),
         sa.Column("lease_owner", sa.String(128)),
@@ -208,6 +220,11 @@ def build_tables(prefix: str = "", metadata: sa.MetaData | None = None) -> Table
         sa.Column("ended_at", UTCDateTime),
         sa.Column("outcome", sa.String(16)),
         sa.Column("error", sa.Text),
+        sa.Column(
+            "error_detail",
+            sa.Text,
+            comment="the error as JSON: an English template and its values, for translation",
+        ),
         sa.Index(f"ix_{name}_attempts_batch", "batch_id", "number"),
     )
 

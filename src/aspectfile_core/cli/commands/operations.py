@@ -114,7 +114,9 @@ def register(cli: click.Group, _: Translate) -> None:
         type=click.Choice([status.value for status in BatchStatus], case_sensitive=False),
         help=_(
             "Only batches in this state; repeat the option for several. Default: UPLOADED and FAILED."
-        ),
+        )
+        + " "
+        + output.status_legend(_),
     )
     @click.option(
         "--chunk-size",

@@ -33,6 +33,7 @@ from aspectfile_core.adapters.sql.engine import create_engine
 from aspectfile_core.adapters.sql.errors import configuration_problem
 from aspectfile_core.adapters.sql.tables import build_tables, check_prefix
 from aspectfile_core.domain.errors import ConfigurationError, TransientError
+from aspectfile_core.domain.messages import N_, Message
 from aspectfile_core.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -186,18 +187,31 @@ def _adopt_unversioned_tables(connection: sa.Connection, config: Config, prefix:
     if present != expected:
         missing = ", ".join(sorted(expected - present))
         raise ConfigurationError(
-            f"the database has only some aspectfile tables (missing: {missing}) and no "
-            f"migration history in {version_table_name(prefix)}; restore the missing tables "
-            "or drop the others, then run 'aspectfile-run db upgrade' again"
+            Message.of(
+                N_(
+                    "the database has only some aspectfile tables (missing: {missing}) and no "
+                    "migration history in {history}; restore the missing tables or drop the "
+                    "others, then run 'aspectfile-run db upgrade' again"
+                ),
+                missing=missing,
+                history=version_table_name(prefix),
+            )
         )
 
     differences = schema_differences(connection, prefix)
     if differences:
         raise ConfigurationError(
-            f"the aspectfile tables with prefix {prefix!r} have no migration history in "
-            f"{version_table_name(prefix)} and differ from this version's tables "
-            f"({'; '.join(differences[:5])}); record the revision they match with "
-            "alembic.command.stamp(alembic_config(url, prefix), revision), then upgrade"
+            Message.of(
+                N_(
+                    "the aspectfile tables with prefix {prefix!r} have no migration history in "
+                    "{history} and differ from this version's tables ({differences}); record "
+                    "the revision they match with "
+                    "alembic.command.stamp(alembic_config(url, prefix), revision), then upgrade"
+                ),
+                prefix=prefix,
+                history=version_table_name(prefix),
+                differences="; ".join(differences[:5]),
+            )
         )
 
     logger.warning(
@@ -269,8 +283,14 @@ def _upgrade_lock(connection: sa.Connection, prefix: str) -> Iterator[None]:
         connection.commit()
         if acquired != 1:
             raise TransientError(
-                f"another database upgrade of table prefix {prefix!r} held its lock for "
-                f"{LOCK_TIMEOUT_SECONDS} seconds; run 'aspectfile-run db upgrade' again"
+                Message.of(
+                    N_(
+                        "another database upgrade of table prefix {prefix!r} held its lock for "
+                        "{seconds} seconds; run 'aspectfile-run db upgrade' again"
+                    ),
+                    prefix=prefix,
+                    seconds=LOCK_TIMEOUT_SECONDS,
+                )
             )
         try:
             yield
@@ -291,11 +311,18 @@ def _translated_errors(engine: sa.Engine) -> Iterator[None]:
         if problem is not None:
             raise problem from error
         detail = redact(str(error.orig).strip().splitlines()[0] if error.orig else str(error))
-        raise TransientError(f"database unavailable during the upgrade: {detail}") from error
+        raise TransientError(
+            Message.of(N_("database unavailable during the upgrade: {detail}"), detail=detail)
+        ) from error
     except CommandError as error:
         raise ConfigurationError(
-            f"database migration failed: {redact(str(error))}; if the database was upgraded "
-            "by a newer aspectfile-core, install that version"
+            Message.of(
+                N_(
+                    "database migration failed: {detail}; if the database was upgraded "
+                    "by a newer aspectfile-core, install that version"
+                ),
+                detail=redact(str(error)),
+            )
         ) from error
 
 
