@@ -16,8 +16,8 @@ class AspectFileError(Exception):
     """Base class of every error raised by aspectfile-core.
 
     The message may be given as a :class:`Message`, which keeps the template
-    marked for translation: :attr:`detail` holds it and :meth:`translated`
-    renders it in an operator's language. ``str(error)`` is always English.
+    marked for translation. :attr:`detail` is that message, and :meth:`translated`
+    renders it in an operator's language. ``str(error)`` fills the template untranslated.
     """
 
     def __init__(self, message: str | Message = "", *args: object) -> None:
