@@ -136,7 +136,7 @@ def test_list_pages(run: Run, tmp_path: Path, csv_schema: Path) -> None:
     assert (first["total"], first["pages"], len(first["batches"])) == (21, 2, 20)
     assert first["batches"][0]["id"] == 21
     assert [batch["id"] for batch in second["batches"]] == [1]
-    assert "Page 1 of 2, 21 batches." in text
+    assert "Page 1 of 2. Batches: 21." in text
 
 
 def test_list_empty(run: Run) -> None:
@@ -302,8 +302,8 @@ def test_process_prints_progress_lines(run: Run, tmp_path: Path, csv_schema: Pat
     processed = run("process")
 
     assert processed.returncode == 0, processed.stderr
-    assert "Batch 1: 3 of 3 leads rendered." in processed.stderr
-    assert "leads rendered" not in processed.stdout
+    assert "Batch 1: 3 of 3 leads processed." in processed.stderr
+    assert "leads processed" not in processed.stdout
 
 
 def test_process_quiet_hides_progress(run: Run, tmp_path: Path, csv_schema: Path) -> None:
@@ -314,7 +314,7 @@ def test_process_quiet_hides_progress(run: Run, tmp_path: Path, csv_schema: Path
     processed = run("process", "--quiet")
 
     assert processed.returncode == 0, processed.stderr
-    assert "leads rendered" not in processed.stderr
+    assert "leads processed" not in processed.stderr
     assert "1 uploaded" in processed.stdout
 
 
@@ -327,7 +327,18 @@ def test_semicolon_csv_detected(run: Run, tmp_path: Path, csv_schema: Path) -> N
     result = run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(path))
     pipe = tmp_path / "pipe.txt"
     pipe.write_text("id|email\n2|c@d.br\n", encoding="utf-8")
-    forced = run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", "--delimiter", "|", str(pipe))
+    forced = run(
+        "enqueue",
+        "--schema",
+        "e2e-csv",
+        "--campaign",
+        "1",
+        "--event",
+        "1",
+        "--delimiter",
+        "|",
+        str(pipe),
+    )
 
     assert result.returncode == 0, result.stderr
     assert "Added 1 lead to batch" in result.stdout
@@ -373,15 +384,16 @@ def test_failed_batch_error_and_status_in_portuguese(run: Run, tmp_path: Path) -
     run("enqueue", "--schema", "strict", "--campaign", "1", "--event", "1", str(contacts))
     processed = run("process")
     assert processed.returncode == 1
-    assert "Failed batches: 1. 'aspectfile-run show ID' tells why." in processed.stdout
+    assert "Batch 1 failed: the file would have no data records" in processed.stdout
+    assert "ERROR" not in processed.stderr
 
     english = run("show", "1")
     portuguese = run("show", "1", locale_env={"LANG": "pt_BR.UTF-8"})
     listed = run("--locale", "pt_BR", "list")
 
-    assert "the file would have no data records (2 leads, 2 failed)" in english.stdout
+    assert "the file would have no data records (leads: 2, failed: 2)" in english.stdout
     assert "Failed" in english.stdout
-    assert "o arquivo ficaria sem registros de dados (2 leads, 2 com falha)" in portuguese.stdout
+    assert "o arquivo ficaria sem registros de dados (leads: 2, com falha: 2)" in portuguese.stdout
     assert "Com falha" in portuguese.stdout
     assert "would have no data records" not in portuguese.stdout
     assert "FAILED" not in listed.stdout
@@ -416,7 +428,7 @@ def test_schema_check_fails_when_no_sample_contact_renders(
 
     assert result.returncode == 1
     assert "Sample contacts read: 2. Rendered as data records: 0. Failed: 2." in result.stdout
-    assert "None of the 2 sample contacts could be rendered" in result.stderr
+    assert "No sample contact could be rendered (read: 2)" in result.stderr
 
 
 def test_schema_check_preview_in_portuguese(run: Run, csv_schema: Path, tmp_path: Path) -> None:
@@ -441,3 +453,144 @@ def test_singular_lead_count(run: Run, tmp_path: Path, csv_schema: Path) -> None
     result = run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(one))
 
     assert "Added 1 lead to batch 1." in result.stdout
+
+
+def test_headerless_file_read_with_columns(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """--columns names the columns of a file without a header row; its first line is a contact."""
+    prepare(run, tmp_path, csv_schema)
+    headerless = tmp_path / "dialer.txt"
+    headerless.write_text(
+        "1|José|Araújo|jose@exemplo.com.br\n2|Ana|Souza|ana@exemplo.com.br\n", "utf-8"
+    )
+
+    result = run(
+        "enqueue",
+        "--schema",
+        "e2e-csv",
+        "--campaign",
+        "1",
+        "--event",
+        "1",
+        "--delimiter",
+        "pipe",
+        "--columns",
+        "id,firstname,lastname,email",
+        str(headerless),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Added 2 leads to batch 1." in result.stdout
+
+
+def test_columns_without_the_id_column_exit_2(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """--columns that leave out the id column is an input error naming both."""
+    prepare(run, tmp_path, csv_schema)
+    headerless = tmp_path / "dialer.txt"
+    headerless.write_text("1,José\n", "utf-8")
+
+    result = run(
+        "enqueue",
+        "--schema",
+        "e2e-csv",
+        "--campaign",
+        "1",
+        "--event",
+        "1",
+        "--columns",
+        "code,name",
+        str(headerless),
+    )
+    empty_name = run(
+        "enqueue",
+        "--schema",
+        "e2e-csv",
+        "--campaign",
+        "1",
+        "--event",
+        "1",
+        "--columns",
+        "id,,name",
+        str(headerless),
+    )
+
+    assert result.returncode == 2
+    assert "the id column 'id' is not in --columns (code, name)" in result.stderr
+    assert empty_name.returncode == 2
+    assert "'id,,name' has an empty column name" in empty_name.stderr
+
+
+def test_unknown_schema_reported_before_the_file(
+    run: Run, tmp_path: Path, csv_schema: Path
+) -> None:
+    """enqueue names an unknown schema first, even when the file is also wrong."""
+    prepare(run, tmp_path, csv_schema)
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("code,name\n1,A\n", "utf-8")
+
+    result = run("enqueue", "--schema", "nosuch", "--campaign", "1", "--event", "1", str(wrong))
+
+    assert result.returncode == 2
+    assert "Schema 'nosuch' not found" in result.stderr
+    assert "id column" not in result.stderr
+
+
+def test_schema_check_lists_rejected_sample_rows(
+    run: Run, csv_schema: Path, tmp_path: Path
+) -> None:
+    """Rows of the sample that are not contacts are listed by line, as enqueue lists them."""
+    sample = tmp_path / "sample.csv"
+    sample.write_text(CONTACTS, encoding="utf-8")
+
+    result = run("schema", "check", str(csv_schema), "--sample", str(sample))
+
+    assert "sample.csv: line 4 rejected: no value in the id column 'id'" in result.stderr
+    assert "line 5 rejected: the row has 3 values but the header has 4 columns" in result.stderr
+
+
+def test_missing_file_and_bad_number_in_portuguese(run: Run) -> None:
+    """click's own errors about a missing file or a bad id read in Portuguese."""
+    missing = run(
+        "--locale",
+        "pt_BR",
+        "enqueue",
+        "--schema",
+        "s",
+        "--campaign",
+        "1",
+        "--event",
+        "1",
+        "nada.csv",
+    )
+    bad_id = run("--locale", "pt_BR", "show", "abc")
+    help_text = run("--locale", "pt_BR", "enqueue", "--help")
+
+    assert missing.returncode == 2
+    assert "'nada.csv' não existe; confira o caminho." in missing.stderr
+    assert "No such file" not in missing.stderr
+    assert bad_id.returncode == 2
+    assert "integer range" not in bad_id.stderr
+    assert "obrigatório" in help_text.stdout
+    assert "[required]" not in help_text.stdout
+
+
+def test_schema_example_lists_and_writes(run: Run, tmp_path: Path) -> None:
+    """schema example lists the shipped examples and writes one to adapt; it refuses to overwrite."""
+    listed = run("schema", "example")
+    written = run("schema", "example", "semicolon-dialer")
+    again = run("schema", "example", "semicolon-dialer")
+    unknown = run("schema", "example", "nope")
+
+    assert listed.returncode == 0
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == [
+        "genesys-csv",
+        "sample-fixed",
+        "semicolon-dialer",
+        "vicidial-pipe",
+    ]
+    assert written.returncode == 0, written.stderr
+    assert 'name = "semicolon-dialer"' in (tmp_path / "semicolon-dialer.toml").read_text("utf-8")
+    assert run("schema", "check", "semicolon-dialer.toml").returncode == 0
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
+    assert unknown.returncode == 2
+    assert "the examples are: genesys-csv, sample-fixed" in unknown.stderr

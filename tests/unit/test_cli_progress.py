@@ -44,8 +44,8 @@ def test_lines_every_interval_when_not_a_terminal() -> None:
     display.close()
 
     assert output.getvalue().splitlines() == [
-        "Batch 7: 15000 of 20000 leads rendered.",
-        "Batch 7: 20000 of 20000 leads rendered.",
+        "Batch 7: 15000 of 20000 leads processed.",
+        "Batch 7: 20000 of 20000 leads processed.",
     ]
 
 
@@ -59,13 +59,13 @@ def test_new_batch_starts_its_own_count() -> None:
     display(2, 5, 5)
 
     assert output.getvalue().splitlines() == [
-        "Batch 1: 3 of 3 leads rendered.",
-        "Batch 2: 5 of 5 leads rendered.",
+        "Batch 1: 3 of 3 leads processed.",
+        "Batch 2: 5 of 5 leads processed.",
     ]
 
 
 def test_bar_on_a_terminal_shows_position() -> None:
-    """On a terminal, a bar labelled with the batch shows leads rendered of the total."""
+    """On a terminal, a bar labelled with the batch shows leads processed of the total."""
     output = Terminal()
     display = ProgressDisplay(identity, output, monotonic=Ticks())
 
@@ -76,7 +76,7 @@ def test_bar_on_a_terminal_shows_position() -> None:
     assert "Batch 3" in shown
     assert "1000/1000" in shown
     assert shown.endswith("\n")
-    assert "leads rendered" not in shown
+    assert "leads processed" not in shown
 
 
 def test_empty_batch_bar_finishes() -> None:

@@ -61,6 +61,12 @@ def chromium(
         options.add_experimental_option("prefs", preferences)
         driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
         try:
+            # Headless Chromium (Debian's 156) makes no window narrower than 500 px, so a 390 px
+            # phone test would run at 500 px. The DevTools protocol sets the exact viewport.
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            )
             driver.set_page_load_timeout(30)
             yield driver
         finally:

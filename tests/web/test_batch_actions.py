@@ -226,7 +226,7 @@ def test_process_now_reports(
 
     assert response.headers["Location"] == "/s/aspectfile/batches?campaign=12"
     assert (
-        "Processed 2 batches: 2 uploaded, 0 to retry, 0 failed. Still pending for the workers: 0."
+        "Batches processed: 2. Uploaded: 2, to retry: 0, failed: 0. Still pending for the workers: 0."
         in text(page)
     )
     assert service.get_batch(seeded["open"]).batch.status is BatchStatus.UPLOADED
@@ -259,7 +259,7 @@ def test_process_now_respects_limit(
 
     page = follow(client, post(client, f"{PREFIX}/batches/process"))
 
-    assert "Processed 2 batches: 2 uploaded" in text(page)
+    assert "Batches processed: 2. Uploaded: 2" in text(page)
     assert "Still pending for the workers: 1." in text(page)
 
 
@@ -276,7 +276,7 @@ def test_process_now_reports_retry(
 
     page = text(follow(client, post(client, f"{PREFIX}/batches/process")))
 
-    assert "1 uploaded, 1 to retry, 0 failed" in page
+    assert "Uploaded: 1, to retry: 1, failed: 0" in page
     assert "flash-warning" in page
 
 
@@ -292,7 +292,7 @@ def test_process_now_stops_at_deadline(
 
     page = text(follow(client, post(client, f"{PREFIX}/batches/process")))
 
-    assert "Processed 1 batches: 1 uploaded" in page
+    assert "Batches processed: 1. Uploaded: 1" in page
     assert "Still pending for the workers: 2." in page
 
 

@@ -87,6 +87,26 @@ def test_badge_has_text_and_colour(
     assert badge.group(1).strip() == label
 
 
+@pytest.mark.parametrize("status", ["PENDING", "UPLOADED", "FAILED"])
+def test_batch_badge_title_names_status_code(
+    client: Client, seeded: dict[str, int], status: str
+) -> None:
+    """A batch badge's tooltip gives the code that SQL and the CLI's --status use."""
+    html = text(client.get(f"{PREFIX}/batches", query_string={"status": status}))
+
+    assert f'title="Status code: {status}"' in html
+
+
+def test_lead_badge_title_names_status_code(client: Client, seeded: dict[str, int]) -> None:
+    """A lead badge's tooltip gives the lead's status code."""
+    path = f"{PREFIX}/batch/{seeded['uploaded']}"
+    generated = text(client.get(path, query_string={"status": "GENERATED"}))
+    failed = text(client.get(path, query_string={"status": "FAILED"}))
+
+    assert 'title="Status code: GENERATED"' in generated
+    assert 'title="Status code: FAILED"' in failed
+
+
 def test_reprocess_button_only_on_failed(client: Client, seeded: dict[str, int]) -> None:
     """Rows offer reprocess only for FAILED batches, and delete on every row."""
     html = text(client.get(f"{PREFIX}/batches"))

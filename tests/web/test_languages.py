@@ -66,6 +66,79 @@ def test_host_selector_none_falls_back(service: BatchService) -> None:
     assert seen
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Accept-Language": "de-DE,fr;q=0.8"}, {"Accept-Language": "*"}],
+    ids=["no-header", "unsupported-only", "wildcard"],
+)
+def test_default_locale_when_no_language_matches(
+    service: BatchService, headers: dict[str, str]
+) -> None:
+    """A request that names no supported language, such as curl's, gets the default locale."""
+    client = Client(make_app(service, default_locale="pt_BR"))
+
+    html = text(client.get(f"{PREFIX}/batches", headers=headers))
+
+    assert '<html lang="pt-BR">' in html
+    assert "Processar agora" in html
+
+
+def test_accept_language_beats_default_locale(service: BatchService) -> None:
+    """A browser's supported language wins over the default locale."""
+    client = Client(make_app(service, default_locale="pt_BR"))
+
+    html = text(client.get(f"{PREFIX}/batches", headers={"Accept-Language": "en-US"}))
+
+    assert '<html lang="en-US">' in html
+    assert "Process now" in html
+
+
+def test_host_selector_beats_default_locale(service: BatchService) -> None:
+    """The host's selector wins over the default locale too."""
+    client = Client(make_app(service, default_locale="pt_BR", locale_selector=lambda r: "en"))
+
+    assert '<html lang="en-US">' in text(client.get(f"{PREFIX}/batches"))
+
+
+@pytest.mark.parametrize("choice", [None, "", "de_DE"], ids=["none", "empty", "unsupported"])
+def test_selector_without_locale_uses_default(service: BatchService, choice: str | None) -> None:
+    """A selector that returns no supported locale, with no Accept-Language, leads to the default."""
+    client = Client(make_app(service, default_locale="pt_BR", locale_selector=lambda r: choice))
+
+    assert '<html lang="pt-BR">' in text(client.get(f"{PREFIX}/batches"))
+
+
+def test_unsupported_selector_locale_uses_browser(service: BatchService) -> None:
+    """A selector's unsupported language leaves the choice to the browser, not to English."""
+    client = Client(make_app(service, locale_selector=lambda r: "de_DE"))
+
+    assert '<html lang="pt-BR">' in text(client.get(f"{PREFIX}/batches", headers=PT))
+
+
+def test_default_locale_on_error_pages(service: BatchService) -> None:
+    """Error pages use the default locale as well."""
+    client = Client(make_app(service, default_locale="pt_BR"))
+
+    assert "Página não encontrada" in text(client.get(f"{PREFIX}/batch/999"))
+
+
+@pytest.mark.parametrize("value", ["pt_BR", "pt-BR", "pt", "pt_BR.UTF-8"])
+def test_default_locale_spellings(service: BatchService, value: str) -> None:
+    """The default locale accepts the spellings of LANG and of language tags."""
+    client = Client(make_app(service, default_locale=value))
+
+    assert '<html lang="pt-BR">' in text(client.get(f"{PREFIX}/batches"))
+
+
+@pytest.mark.parametrize("value", ["fr_FR", "de", "C", ""])
+def test_unsupported_default_locale_rejected(service: BatchService, value: str) -> None:
+    """create_app raises ValueError naming an unsupported default locale and the supported ones."""
+    with pytest.raises(ValueError, match=re.escape(f"default_locale {value!r}")) as raised:
+        make_app(service, default_locale=value)
+
+    assert "en_US, pt_BR" in str(raised.value)
+
+
 ENGLISH_WORDS = re.compile(
     r">\s*(Batches|Schemas|Process now|Filter|Delete|Reprocess|View|Created|Attempts|"
     r"Pending|Failed|Uploaded|Preview|Fields|Edit|Cancel|Confirm|Next ›|‹ Previous)\s*<"
@@ -104,6 +177,18 @@ def test_portuguese_list(client: Client, seeded: dict[str, int]) -> None:
     assert "Com falha" in html
     assert "Pendente" in html
     assert "02/03/2026 11:00" in html
+
+
+def test_badge_titles_in_portuguese(client: Client, seeded: dict[str, int]) -> None:
+    """Badge tooltips name the status code in the operator's language, keeping the raw code."""
+    path = f"{PREFIX}/batch/{seeded['uploaded']}"
+    title = translation("pt_BR").gettext("Status code: %(code)s")
+
+    for status, codes in (("GENERATED", ("UPLOADED", "GENERATED")), ("FAILED", ("FAILED",))):
+        html = text(client.get(path, headers=PT, query_string={"status": status}))
+        for code in codes:
+            assert f'title="{title % {"code": code}}"' in html
+            assert f'title="{code}"' not in html
 
 
 def test_portuguese_detail_formats(client: Client, seeded: dict[str, int]) -> None:

@@ -19,8 +19,8 @@ from werkzeug.test import Client
 from aspectfile_core import BatchService
 from aspectfile_core.cli.commands import serve
 from aspectfile_core.i18n import translation
-from aspectfile_core.web import DEFAULT_PREFIX
-from tests.web.conftest import PREFIX
+from aspectfile_core.web import DEFAULT_PREFIX, BasicAuthMiddleware
+from tests.web.conftest import PREFIX, make_app
 
 _ = translation("en_US").gettext
 
@@ -80,19 +80,26 @@ def basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
-@pytest.fixture
-def guarded(service: BatchService) -> Client:
+def stand_alone(
+    service: BatchService, login: tuple[str, str] | None, default_locale: str = "en_US"
+) -> Client:
     app = serve.build_admin(
         service,
-        login=("ops", "s3cret"),
+        login=login,
         secret_key="test-secret-key-that-is-long-enough",
         prefix=PREFIX,
         contact_url=None,
         timezone="UTC",
         process_limit=5,
         process_seconds=10,
+        default_locale=default_locale,
     )
     return Client(app)
+
+
+@pytest.fixture
+def guarded(service: BatchService) -> Client:
+    return stand_alone(service, ("ops", "s3cret"))
 
 
 @pytest.mark.parametrize(
@@ -121,6 +128,30 @@ def test_login_page_in_portuguese(guarded: Client) -> None:
     assert "Entre com o usuário e a senha" in response.get_data(as_text=True)
 
 
+def test_login_page_in_default_locale(service: BatchService) -> None:
+    """Without Accept-Language, the 401 text and the pages behind the login use the default locale."""
+    client = stand_alone(service, ("ops", "s3cret"), default_locale="pt_BR")
+
+    challenge = client.get(f"{PREFIX}/batches")
+    page = client.get(f"{PREFIX}/batches", headers=basic("ops", "s3cret"))
+
+    assert "Entre com o usuário e a senha" in challenge.get_data(as_text=True)
+    assert '<html lang="pt-BR">' in page.get_data(as_text=True)
+
+
+def test_default_locale_without_login(service: BatchService) -> None:
+    """On loopback without a login, pages use the default locale too."""
+    client = stand_alone(service, None, default_locale="pt_BR")
+
+    assert '<html lang="pt-BR">' in client.get(f"{PREFIX}/batches").get_data(as_text=True)
+
+
+def test_basic_auth_rejects_unsupported_default_locale(service: BatchService) -> None:
+    """BasicAuthMiddleware checks its default locale like create_app does."""
+    with pytest.raises(ValueError, match="default_locale 'xx'"):
+        BasicAuthMiddleware(make_app(service), "ops", "s3cret", default_locale="xx")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -130,7 +161,12 @@ def free_port() -> int:
 def run_cli(
     tmp_path: Path, *arguments: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ASPECTFILE_")}
+    # LANG alone sets the language unless *env* adds LC_ALL or LC_MESSAGES.
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("ASPECTFILE_") and name not in ("LC_ALL", "LC_MESSAGES", "LANGUAGE")
+    }
     environment.update({"LANG": "en_US.UTF-8", **(env or {})})
     return subprocess.Popen(
         [
@@ -158,8 +194,7 @@ def test_serve_refuses_open_address_without_login(tmp_path: Path) -> None:
     assert "needs a login" in stderr
 
 
-def test_serve_answers_on_loopback(tmp_path: Path) -> None:
-    """The real command serves the admin on 127.0.0.1 with the given prefix."""
+def upgrade_database(tmp_path: Path) -> None:
     subprocess.run(
         [
             sys.executable,
@@ -175,6 +210,11 @@ def test_serve_answers_on_loopback(tmp_path: Path) -> None:
         capture_output=True,
         timeout=60,
     )
+
+
+def test_serve_answers_on_loopback(tmp_path: Path) -> None:
+    """The real command serves the admin on 127.0.0.1 with the given prefix."""
+    upgrade_database(tmp_path)
     port = free_port()
     process = run_cli(tmp_path, "serve", "--port", str(port), "--prefix", "/ops")
     try:
@@ -184,6 +224,41 @@ def test_serve_answers_on_loopback(tmp_path: Path) -> None:
         process.communicate(timeout=30)
 
     assert "No batches yet" in body
+    assert '<html lang="en-US">' in body
+
+
+@pytest.mark.parametrize(
+    ("global_options", "env"),
+    [
+        ((), {"LANG": "pt_BR.UTF-8"}),
+        ((), {"LANG": "en_US.UTF-8", "LC_MESSAGES": "pt_BR.UTF-8"}),
+        (("--locale", "pt_BR"), {"LANG": "en_US.UTF-8"}),
+    ],
+    ids=["lang", "lc-messages", "locale-option"],
+)
+def test_serve_default_locale_from_cli(
+    tmp_path: Path, global_options: tuple[str, ...], env: dict[str, str]
+) -> None:
+    """The real command serves requests without Accept-Language in the CLI's language."""
+    upgrade_database(tmp_path)
+    port = free_port()
+    process = run_cli(tmp_path, *global_options, "serve", "--port", str(port), env=env)
+    try:
+        # urllib sends no Accept-Language header, like curl.
+        body = wait_for(f"http://127.0.0.1:{port}{PREFIX}/batches", process)
+        english = fetch(f"http://127.0.0.1:{port}{PREFIX}/batches", {"Accept-Language": "en"})
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+    assert '<html lang="pt-BR">' in body
+    assert '<html lang="en-US">' in english
+
+
+def fetch(url: str, headers: dict[str, str]) -> str:
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return str(response.read().decode("utf-8"))
 
 
 def wait_for(url: str, process: subprocess.Popen[str], attempts: int = 100) -> str:

@@ -70,7 +70,8 @@ logger = logging.getLogger(__name__)
 
 S3_PROTOCOLS = ("s3", "s3a")
 SFTP_PROTOCOLS = ("sftp", "ssh")
-STORE_URL_VARIABLE = "ASPECTFILE_STORE_URL"
+STORE_URL_VARIABLE = N_("store URL (--store or ASPECTFILE_STORE_URL)")
+"""How errors name the store URL setting: the CLI option and the variable that set it."""
 CHECK_CONTENT = b"aspectfile-core store check\n"
 
 UPLOADING = N_("uploading")

@@ -140,7 +140,8 @@ class InvalidStoreSetting(StoreError, ConfigurationError, ValueError):
     """A store setting has an invalid value; raised when the configuration is read."""
 
     template = N_("{setting} {value!r} is invalid: {reason}")
-    translated_params = ("reason",)
+    translated_params = ("reason", "setting")
+    """Setting names are variables, left as they are by gettext, or phrases marked for it."""
 
     def __init__(self, *, setting: str, value: object, reason: str) -> None:
         self.setting = setting

@@ -17,16 +17,115 @@ from aspectfile_core import schema as schemas
 from aspectfile_core.adapters.sql.migrations import upgrade_database
 from aspectfile_core.bootstrap import Config, build_service
 from aspectfile_core.cli import output
-from aspectfile_core.cli.contacts_file import read_contacts
+from aspectfile_core.cli.contacts_file import DELIMITER_NAMES, RejectedRow, read_contacts
 from aspectfile_core.cli.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
 from aspectfile_core.cli.progress import ProgressDisplay
+from aspectfile_core.domain.errors import AspectFileError
 from aspectfile_core.domain.model import PAGE_SIZE, BatchSummary
 from aspectfile_core.domain.status import BatchStatus, LeadStatus
-from aspectfile_core.i18n import batch_status_label, describe_failure, translation
+from aspectfile_core.i18n import N_, batch_status_label, describe_failure, translation
 from aspectfile_core.ports import BatchFilter
 from aspectfile_core.services import BatchService, ProcessReport
 
 Translate = Callable[[str], str]
+
+
+class InputFile(click.File):
+    """A file argument opened for reading, or ``-`` for standard input, whose
+    "does not exist" error is in the operator's language instead of the OS's English."""
+
+    def __init__(self, translate: Translate) -> None:
+        super().__init__("rb")
+        self.translate = translate
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value != "-" and not Path(value).exists():
+            self.fail(
+                self.translate(N_("{path!r} does not exist; check the path.")).format(path=value),
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
+def translate_type_names(command: click.Command, translate: Translate) -> None:
+    """Translate the type names that click puts in its messages ("integer range"), in place."""
+    for param in command.params:
+        if isinstance(param.type, click.IntRange | click.FloatRange):
+            param.type.name = translate(param.type.name)
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            translate_type_names(subcommand, translate)
+
+
+def contacts_file_options(_: Translate) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the options that describe how to read a contacts file: --delimiter and --columns."""
+
+    def split_columns(
+        _context: click.Context, _param: click.Parameter, value: str | None
+    ) -> list[str] | None:
+        if value is None:
+            return None
+        names = [name.strip() for name in value.split(",")]
+        if not all(names):
+            raise click.BadParameter(
+                _("{value!r} has an empty column name; separate names with single commas.").format(
+                    value=value
+                )
+            )
+        return names
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option(
+            "--columns",
+            metavar="NAMES",
+            callback=split_columns,
+            help=_(
+                "Column names, separated by commas, of a CSV file without a header row; "
+                "its first line is then a contact."
+            ),
+        )(command)
+        return click.option(
+            "--delimiter",
+            type=click.Choice(list(DELIMITER_NAMES)),
+            callback=lambda _context, _param, value: DELIMITER_NAMES.get(value),
+            metavar="[comma|semicolon|pipe|tab]",
+            help=_("CSV delimiter. Default: detected from the first line."),
+        )(command)
+
+    return decorate
+
+
+def write_toml(text: str, output: Path | None, name: str, force: bool, _: Translate) -> Path | None:
+    """Write *text* to *output* (default ``NAME.toml``) and return the path; ``-`` prints it instead.
+
+    An existing file is a usage error unless *force* is set.
+    """
+    if output is not None and str(output) == "-":
+        click.echo(text, nl=False)
+        return None
+    target = output or Path(f"{name}.toml")
+    if target.exists() and not force:
+        raise click.UsageError(
+            _("{path} already exists; choose another --output or add --force.").format(path=target)
+        )
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def echo_rejected_rows(file_name: str, rejected: list[RejectedRow], _: Translate) -> None:
+    """Print each row that was not read as a contact, with its line number, to standard error."""
+    for row in rejected:
+        click.echo(
+            _("{file}: line {line} rejected: {reason}").format(
+                file=file_name, line=row.line, reason=row.reason
+            ),
+            err=True,
+        )
+
+
+SCHEMA_FORMATS = {"fixed": N_("fixed width"), "delimited": N_("delimited")}
+"""The names of a schema's ``format`` values in messages."""
 
 DEMO_SCHEMA = "sample-fixed"
 DEMO_CAMPAIGN = 1
@@ -48,9 +147,19 @@ class CliState:
         return self._service
 
 
-def configure_logging(verbosity: int) -> None:
-    """Send library logs to standard error: warnings by default, more with each -v."""
-    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+LONG_RUNNING_COMMANDS = frozenset({"worker", "serve"})
+"""Commands whose log is their record, so they log warnings and errors without -v."""
+
+
+def configure_logging(verbosity: int, command: str | None = None) -> None:
+    """Send library logs to standard error, more with each -v.
+
+    Without -v, one-shot commands log nothing: they print each outcome, failures
+    included, in the operator's language. Long-running commands log warnings
+    and errors, in English like every log line.
+    """
+    quiet = logging.CRITICAL + 1 if command not in LONG_RUNNING_COMMANDS else logging.WARNING
+    level = {0: quiet, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     package_logger = logging.getLogger("aspectfile_core")
@@ -109,7 +218,7 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         verbose: int,
         locale_option: str | None,
     ) -> None:
-        configure_logging(verbose)
+        configure_logging(verbose, context.invoked_subcommand)
         config = Config.from_environment(database_url=database_url, store_url=store_url)
         context.obj = CliState(config=config, locale=locale)
 
@@ -188,7 +297,7 @@ def create_cli(_: Translate, locale: str) -> click.Group:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option(
         "--sample",
-        type=click.File("rb"),
+        type=InputFile(_),
         metavar="CONTACTS",
         help=_(
             "Contacts to preview (CSV with a header row, or JSON Lines). Default: the bundled sample contacts."
@@ -209,31 +318,46 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         metavar="N",
         help=_("Data records to preview."),
     )
-    def schema_check(file: Path, sample: Any, id_column: str, lines: int) -> None:
+    @contacts_file_options(_)
+    def schema_check(
+        file: Path,
+        sample: Any,
+        id_column: str,
+        lines: int,
+        delimiter: str | None,
+        columns: list[str] | None,
+    ) -> None:
         parsed, _text, _format = schemas.load_schema_file(file)
         if sample is None:
             data = resources.files("aspectfile_core") / "data" / "sample_contacts.csv"
             with data.open("rb") as handle:
                 contacts = read_contacts(handle, name="sample_contacts.csv", id_column="id", _=_)
         else:
+            sample_name = str(getattr(sample, "name", "-"))
             contacts = read_contacts(
-                sample, name=str(getattr(sample, "name", "-")), id_column=id_column, _=_
+                sample,
+                name=sample_name,
+                id_column=id_column,
+                _=_,
+                delimiter=delimiter,
+                columns=columns,
             )
+            echo_rejected_rows(sample_name, contacts.rejected, _)
         click.echo(
             _("Schema {name!r} is valid ({format}, {count} fields).").format(
-                name=parsed.name, format=parsed.format, count=len(parsed.fields)
+                name=parsed.name, format=_(SCHEMA_FORMATS[parsed.format]), count=len(parsed.fields)
             )
         )
-        columns = {key for contact in contacts.contacts for key in contact.fields}
+        sample_columns = {key for contact in contacts.contacts for key in contact.fields}
         missing = sorted(
-            {spec.source for spec in parsed.fields if spec.source} - columns - {"lead_id"}
+            {spec.source for spec in parsed.fields if spec.source} - sample_columns - {"lead_id"}
         )
         if contacts.contacts and missing:
             click.echo(
                 _(
                     "The sample has no column {missing}; its columns are: {columns}. "
                     "Rename the columns or change the fields' source."
-                ).format(missing=", ".join(missing), columns=", ".join(sorted(columns))),
+                ).format(missing=", ".join(missing), columns=", ".join(sorted(sample_columns))),
                 err=True,
             )
         if not lines:
@@ -250,12 +374,56 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         if result.read and not result.shown:
             click.echo(
                 _(
-                    "None of the {count} sample contacts could be rendered; a batch of such "
+                    "No sample contact could be rendered (read: {count}); a batch of such "
                     "contacts would fail. Fix the fields' sources or the sample, then check again."
                 ).format(count=result.read),
                 err=True,
             )
             raise SystemExit(EXIT_INCOMPLETE)
+
+    @schema.command(
+        "example",
+        help=_(
+            "Without NAME, list the example schemas shipped with the package. With NAME, write "
+            "that example to NAME.toml to copy and adapt."
+        ),
+    )
+    @click.argument("name", required=False)
+    @click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+        help=_("Where to write the TOML; - prints it. Default: NAME.toml in the current folder."),
+    )
+    @click.option("--force", is_flag=True, help=_("Overwrite the output file if it exists."))
+    def schema_example(name: str | None, output: Path | None, force: bool) -> None:
+        folder = resources.files("aspectfile_core") / "data" / "schemas"
+        examples = {
+            entry.name.removesuffix(".toml"): entry
+            for entry in folder.iterdir()
+            if entry.name.endswith(".toml")
+        }
+        if name is None:
+            width = max(len(example_name) for example_name in examples)
+            for example_name in sorted(examples):
+                parsed = schemas.parse_schema(examples[example_name].read_text("utf-8"), "toml")
+                click.echo(f"{example_name:<{width}}  {parsed.description}")
+            return
+        if name not in examples:
+            raise click.UsageError(
+                _("{name!r} is not an example schema; the examples are: {names}.").format(
+                    name=name, names=", ".join(sorted(examples))
+                )
+            )
+        target = write_toml(examples[name].read_text("utf-8"), output, name, force, _)
+        if target is None:
+            return
+        click.echo(
+            _(
+                "Wrote {path}. Change its name and map each field's source to a column of your "
+                "contacts, then check it with 'aspectfile-run schema check {path} --sample FILE'."
+            ).format(path=target)
+        )
 
     @schema.command(
         "import",
@@ -274,18 +442,9 @@ def create_cli(_: Translate, locale: str) -> click.Group:
     )
     @click.option("--force", is_flag=True, help=_("Overwrite the output file if it exists."))
     def schema_import(layout: Path, name: str, output: Path | None, force: bool) -> None:
-        text = schemas.import_layout(layout, name)
-        if output is not None and str(output) == "-":
-            click.echo(text, nl=False)
+        target = write_toml(schemas.import_layout(layout, name), output, name, force, _)
+        if target is None:
             return
-        target = output or Path(f"{name}.toml")
-        if target.exists() and not force:
-            raise click.UsageError(
-                _("{path} already exists; choose another --output or add --force.").format(
-                    path=target
-                )
-            )
-        target.write_text(text, encoding="utf-8")
         click.echo(
             _(
                 "Wrote {path}. Map each field's source to a contact column, then check it with 'aspectfile-run schema check {path}'."
@@ -333,15 +492,8 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         metavar="COL",
         help=_("Column (or JSON key) that holds the lead id."),
     )
-    @click.option(
-        "--delimiter",
-        type=click.Choice([",", ";", "|", "tab"]),
-        default=None,
-        help=_(
-            "CSV delimiter. Default: detected from the header row (comma, semicolon, pipe or tab)."
-        ),
-    )
-    @click.argument("file", type=click.File("rb"))
+    @contacts_file_options(_)
+    @click.argument("file", type=InputFile(_))
     @click.pass_obj
     def enqueue(
         state: CliState,
@@ -351,28 +503,25 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         bucket: str | None,
         id_column: str,
         delimiter: str | None,
+        columns: list[str] | None,
         file: Any,
     ) -> None:
+        state.service.get_schema(schema_name)  # an unknown schema is reported before the file
         name = "-" if file is sys.stdin.buffer else getattr(file, "name", "-")
         contacts = read_contacts(
             file,
             name=str(name),
             id_column=id_column,
             _=_,
-            delimiter="\t" if delimiter == "tab" else delimiter,
+            delimiter=delimiter,
+            columns=columns,
         )
         if not contacts.contacts and not contacts.rejected:
             click.echo(
                 _("{file} has no contact rows; nothing was added.").format(file=name), err=True
             )
             raise SystemExit(EXIT_INCOMPLETE)
-        for rejected in contacts.rejected:
-            click.echo(
-                _("{file}: line {line} rejected: {reason}").format(
-                    file=name, line=rejected.line, reason=rejected.reason
-                ),
-                err=True,
-            )
+        echo_rejected_rows(str(name), contacts.rejected, _)
 
         result = state.service.add_contacts(
             campaign_id=campaign_id,
@@ -423,7 +572,7 @@ def create_cli(_: Translate, locale: str) -> click.Group:
                 report = state.service.process(limit, progress=display)
             finally:
                 display.close()
-        echo_report(report, _)
+        echo_report(report, state.service, _)
         if not report.all_uploaded:
             raise SystemExit(EXIT_INCOMPLETE)
 
@@ -472,7 +621,7 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         ]
         click.echo(output.table(headers, output.batch_rows(result, state.locale, _)))
         click.echo(
-            _("Page {page} of {pages}, {total} batches.").format(
+            _("Page {page} of {pages}. Batches: {total}.").format(
                 page=result.page, pages=result.pages, total=result.total
             )
         )
@@ -564,7 +713,7 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         )
 
         report = service.process()
-        echo_report(report, _)
+        echo_report(report, state.service, _)
         for batch_id in added.batch_ids:
             click.echo()
             echo_batch(state, service.get_batch(batch_id), _)
@@ -573,6 +722,7 @@ def create_cli(_: Translate, locale: str) -> click.Group:
 
     for register in command_modules():
         register(cli, _)
+    translate_type_names(cli, _)
     return cli
 
 
@@ -593,7 +743,11 @@ def iter_leads(service: BatchService, batch_id: int, per_page: int = 1000) -> It
         page += 1
 
 
-def echo_report(report: ProcessReport, _: Translate) -> None:
+REPORTED_ERRORS = 20
+"""Failed or retried batches whose error a process report prints; the rest are counted."""
+
+
+def echo_report(report: ProcessReport, service: BatchService, _: Translate) -> None:
     if report.rescued:
         click.echo(
             _("Batches recovered from stopped workers: {count}.").format(count=len(report.rescued))
@@ -611,18 +765,27 @@ def echo_report(report: ProcessReport, _: Translate) -> None:
             lost=len(report.lost),
         )
     )
-    if report.failed:
-        click.echo(
-            _("Failed batches: {ids}. 'aspectfile-run show ID' tells why.").format(
-                ids=", ".join(str(batch_id) for batch_id in report.failed)
+    outcomes = (
+        (report.failed, _("Batch {id} failed: {error}"), "FAILED"),
+        (report.retried, _("Batch {id} will be retried: {error}"), "PENDING"),
+    )
+    for batch_ids, line, status in outcomes:
+        for batch_id in batch_ids[:REPORTED_ERRORS]:
+            error = _batch_error(service, batch_id, _)
+            click.echo(line.format(id=batch_id, error=error or "-"))
+        if len(batch_ids) > REPORTED_ERRORS:
+            click.echo(
+                _(
+                    "... and {count} more; 'aspectfile-run list --status {status}' lists them."
+                ).format(count=len(batch_ids) - REPORTED_ERRORS, status=status)
             )
-        )
-    if report.retried:
-        click.echo(
-            _("Batches to retry: {ids}. 'aspectfile-run show ID' tells why.").format(
-                ids=", ".join(str(batch_id) for batch_id in report.retried)
-            )
-        )
+
+
+def _batch_error(service: BatchService, batch_id: int, _: Translate) -> str | None:
+    try:
+        return service.get_batch(batch_id).batch.error_text(_)
+    except AspectFileError:
+        return None  # deleted meanwhile, or the database is gone; the counts above still hold
 
 
 def echo_batch(state: CliState, summary: BatchSummary, _: Translate) -> None:

@@ -38,6 +38,9 @@ CLICK_MESSAGES = (
     N_("(dynamic)"),
     N_("Repeat for confirmation"),
     N_("Error: invalid input"),
+    N_("required"),
+    N_("integer range"),
+    N_("float range"),
     N_plural("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"),
     N_plural(
         "Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."

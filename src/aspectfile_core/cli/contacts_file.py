@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
 import attrs
@@ -43,9 +43,19 @@ def detect_format(name: str, head: bytes) -> str:
 
 
 def read_contacts(
-    stream: IO[bytes], *, name: str, id_column: str, _: Translate, delimiter: str | None = None
+    stream: IO[bytes],
+    *,
+    name: str,
+    id_column: str,
+    _: Translate,
+    delimiter: str | None = None,
+    columns: Sequence[str] | None = None,
 ) -> ContactsFile:
-    """Read every row of *stream*; rows without a usable id go to :attr:`ContactsFile.rejected`."""
+    """Read every row of *stream*; rows without a usable id go to :attr:`ContactsFile.rejected`.
+
+    *columns* names the columns of a CSV file without a header row, whose
+    first line is then a contact.
+    """
     data = stream.read()
     try:
         text = data.decode("utf-8-sig")
@@ -60,7 +70,7 @@ def read_contacts(
     rows = (
         _jsonl_rows(text, _)
         if detect_format(name, data[:64]) == "jsonl"
-        else _csv_rows(text, id_column, _, delimiter)
+        else _csv_rows(text, id_column, _, delimiter, columns)
     )
     for line, fields, problem in rows:
         if problem is not None:
@@ -95,6 +105,17 @@ Row = tuple[int, dict[str, Any] | None, str | None]
 CSV_DELIMITERS = ",;|\t"
 """Delimiters recognised in a CSV header when none is given: comma, semicolon, pipe and tab."""
 
+DELIMITER_NAMES = {
+    "comma": ",",
+    "semicolon": ";",
+    "pipe": "|",
+    "tab": "\t",
+    ",": ",",
+    ";": ";",
+    "|": "|",
+}
+"""Values of ``--delimiter``: a name, or the character itself where a shell allows it."""
+
 
 def detect_delimiter(text: str) -> str:
     """Return the delimiter of the header line of *text*, or a comma when it cannot be told."""
@@ -105,25 +126,41 @@ def detect_delimiter(text: str) -> str:
         return ","
 
 
-def _csv_rows(text: str, id_column: str, _: Translate, delimiter: str | None) -> Iterator[Row]:
+def _csv_rows(
+    text: str,
+    id_column: str,
+    _: Translate,
+    delimiter: str | None,
+    columns: Sequence[str] | None,
+) -> Iterator[Row]:
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=delimiter or detect_delimiter(text)
     )
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as error:
-        raise InvalidContact(
-            _("the CSV header cannot be read: {error}").format(error=error)
-        ) from error
+    if columns is not None:
+        header = [column.strip() for column in columns]
+        if id_column not in header:
+            raise InvalidContact(
+                _(
+                    "the id column {column!r} is not in --columns ({columns}); "
+                    "name it there or choose another with --id-column"
+                ).format(column=id_column, columns=", ".join(header))
+            )
+    else:
+        try:
+            header = [column.strip() for column in next(reader)]
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise InvalidContact(
+                _("the CSV header cannot be read: {error}").format(error=error)
+            ) from error
 
-    header = [column.strip() for column in header]
     if id_column not in header:
         raise InvalidContact(
             _(
                 "the id column {column!r} is not in the header; columns are: {columns}. "
-                "Choose one with --id-column"
+                "Choose one with --id-column, or name the columns of a file without a "
+                "header row with --columns"
             ).format(column=id_column, columns=", ".join(header))
         )
 
@@ -147,6 +184,10 @@ def _csv_rows(text: str, id_column: str, _: Translate, delimiter: str | None) ->
                 line,
                 None,
                 _("the row has {count} values but the header has {expected} columns").format(
+                    count=len(values), expected=len(header)
+                )
+                if columns is None
+                else _("the row has {count} values but --columns names {expected}").format(
                     count=len(values), expected=len(header)
                 ),
             )

@@ -16,6 +16,8 @@ from aspectfile_core.domain.errors import (
     SchemaNotFound,
     TransientError,
 )
+from aspectfile_core.domain.status import BatchStatus
+from aspectfile_core.i18n import batch_status_label
 from aspectfile_core.redaction import redact
 
 EXIT_OK = 0
@@ -30,7 +32,12 @@ Translate = Callable[[str], str]
 def describe(error: AspectFileError, _: Translate) -> tuple[str, int]:
     """Return the operator's message for *error* and the exit code it leads to."""
     if isinstance(error, BatchNotFound):
-        return _("Batch {id} not found.").format(id=error.batch_id), EXIT_USAGE
+        return (
+            _("Batch {id} not found. 'aspectfile-run list' shows the batches.").format(
+                id=error.batch_id
+            ),
+            EXIT_USAGE,
+        )
     if isinstance(error, SchemaNotFound):
         return (
             _(
@@ -44,7 +51,7 @@ def describe(error: AspectFileError, _: Translate) -> tuple[str, int]:
     if isinstance(error, ForceRequired):
         return (
             _(
-                "Batch {id} is already UPLOADED. Reprocessing delivers its file again; "
+                "Batch {id} was already uploaded. Reprocessing delivers its file again; "
                 "add --force to confirm."
             ).format(id=error.batch_id),
             EXIT_USAGE,
@@ -59,7 +66,9 @@ def describe(error: AspectFileError, _: Translate) -> tuple[str, int]:
     if isinstance(error, IllegalTransition):
         return (
             _("Batch {id} cannot go from {from_state} to {to_state}.").format(
-                id=error.batch_id, from_state=error.from_state, to_state=error.to_state
+                id=error.batch_id,
+                from_state=_status_name(error.from_state, _),
+                to_state=_status_name(error.to_state, _),
             ),
             EXIT_USAGE,
         )
@@ -77,3 +86,10 @@ def describe(error: AspectFileError, _: Translate) -> tuple[str, int]:
             EXIT_INCOMPLETE,
         )
     return _("Error: {detail}").format(detail=redact(error.translated(_))), EXIT_INCOMPLETE
+
+
+def _status_name(status: str, _: Translate) -> str:
+    try:
+        return batch_status_label(BatchStatus(status), _)
+    except ValueError:
+        return status  # a lead status or an unknown value: shown as it is

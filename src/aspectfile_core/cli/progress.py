@@ -1,4 +1,4 @@
-"""The progress display of ``aspectfile-run process``: leads rendered of the batch's total."""
+"""The progress display of ``aspectfile-run process``: leads processed of the batch's total."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ LINE_INTERVAL_SECONDS = 10.0
 
 
 class ProgressDisplay:
-    """Shows the leads rendered per batch: a progress bar on a terminal, a line every
+    """Shows the leads processed per batch: a progress bar on a terminal, a line every
     :data:`LINE_INTERVAL_SECONDS` otherwise, and a last line or full bar when a batch ends.
 
     Pass an instance as the ``progress`` callback of
@@ -77,7 +77,7 @@ class ProgressDisplay:
     def _write_line(self, batch_id: int, written: int, total: int) -> None:
         self._last_line_at = self.monotonic()
         click.echo(
-            self._("Batch {batch}: {written} of {total} leads rendered.").format(
+            self._("Batch {batch}: {written} of {total} leads processed.").format(
                 batch=batch_id, written=written, total=total
             ),
             file=self.output,

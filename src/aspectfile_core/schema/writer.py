@@ -303,7 +303,7 @@ def check_batch_policies(schema: Schema, result: RenderResult) -> None:
             total,
             Message.of(
                 N_(
-                    "the file would have no data records ({total} leads, {failed} failed) and "
+                    "the file would have no data records (leads: {total}, failed: {failed}) and "
                     "schema {schema!r} sets empty_batch = 'fail'"
                 ),
                 total=total,

@@ -36,12 +36,12 @@ from aspectfile_core.domain.errors import (
     SchemaNotFound,
     TransientError,
 )
-from aspectfile_core.i18n import translation
+from aspectfile_core.i18n import DEFAULT_LOCALE, translation
 from aspectfile_core.redaction import redact
 from aspectfile_core.services import BatchService
 from aspectfile_core.web import batch_views, schema_views
 from aspectfile_core.web.context import InvalidRequest, RequestContext
-from aspectfile_core.web.formatting import LocaleSelector
+from aspectfile_core.web.formatting import LocaleSelector, check_locale
 from aspectfile_core.web.security import Signer, add_security_headers
 
 if TYPE_CHECKING:
@@ -91,6 +91,8 @@ class AdminSettings:
     name_fields: tuple[str, ...]
     email_field: str
     max_upload_bytes: int
+    default_locale: str
+    """Locale of requests for which neither the host's selector nor ``Accept-Language`` picks one."""
 
 
 @attrs.frozen
@@ -451,6 +453,7 @@ def create_app(
     authorize: Authorize,
     contact_url: str | None = None,
     locale_selector: LocaleSelector | None = None,
+    default_locale: str = DEFAULT_LOCALE,
     prefix: str = DEFAULT_PREFIX,
     secret_key: str | bytes | None = None,
     timezone: str = "UTC",
@@ -466,7 +469,9 @@ def create_app(
     and action; :func:`allow_all` suits an admin behind its own login.
     *contact_url* links each lead to the host's contact page, such as
     ``"/s/contacts/view/{lead_id}"``. *locale_selector* returns the operator's
-    locale, or None to use ``Accept-Language``. *secret_key* signs the CSRF and
+    locale, or None to use ``Accept-Language``; *default_locale* (``en_US`` or
+    ``pt_BR``) serves requests for which neither names a supported language,
+    such as curl's without ``Accept-Language``. *secret_key* signs the CSRF and
     flash cookies; without one, a random key is made, which only works while a
     single process serves the admin. "Process now" handles at most
     *process_limit* batches and starts no new one after *process_seconds*.
@@ -506,6 +511,7 @@ def create_app(
         name_fields=tuple(name_fields),
         email_field=email_field,
         max_upload_bytes=max_upload_bytes,
+        default_locale=check_locale("default_locale", default_locale),
     )
     return AdminApp(
         service,

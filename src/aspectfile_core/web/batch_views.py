@@ -128,8 +128,8 @@ def process_now(ctx: RequestContext) -> Response:
         )
     else:
         message = _(
-            "Processed {handled} batches: {uploaded} uploaded, {retried} to retry, {failed} failed. "
-            "Still pending for the workers: {waiting}."
+            "Batches processed: {handled}. Uploaded: {uploaded}, to retry: {retried}, "
+            "failed: {failed}. Still pending for the workers: {waiting}."
         ).format(
             handled=ctx.format.number(handled),
             uploaded=ctx.format.number(len(report.uploaded)),

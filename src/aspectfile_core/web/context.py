@@ -40,7 +40,7 @@ class RequestContext:
         self.app = app
         self.request = request
         self.adapter = adapter
-        self.locale = select_locale(request, app.locale_selector)
+        self.locale = select_locale(request, app.locale_selector, app.settings.default_locale)
         translations = translation(self.locale)
         self.translations: gettext.NullTranslations = translations
         self._: Callable[[str], str] = translations.gettext

@@ -21,6 +21,7 @@ from aspectfile_core.i18n import (
     attempt_outcome_label,
     batch_status_label,
     describe_failure,
+    is_supported_locale,
     negotiate_locale,
 )
 
@@ -32,22 +33,43 @@ SUPPORTED_LANGUAGES = frozenset(locale.split("_")[0] for locale in SUPPORTED_LOC
 SIZE_UNITS = ("B", "KB", "MB", "GB", "TB")
 
 
-def locale_from_accept_language(request: Request) -> str:
-    """Return the supported locale that the request's ``Accept-Language`` prefers, else en_US."""
+def check_locale(setting: str, requested: str) -> str:
+    """Return the supported locale that *requested* names (``pt_BR``, ``pt-BR``, ``en``…).
+
+    Raises :class:`ValueError` naming *setting* and the value when no catalog
+    matches its language.
+    """
+    if not is_supported_locale(requested):
+        supported = ", ".join(SUPPORTED_LOCALES)
+        raise ValueError(
+            f"{setting} {requested!r} is not a supported locale; use one of {supported}"
+        )
+    return negotiate_locale(requested)
+
+
+def locale_from_accept_language(request: Request, default: str = DEFAULT_LOCALE) -> str:
+    """Return the supported locale that the request's ``Accept-Language`` prefers, else *default*."""
     for value, _quality in request.accept_languages:
         language = value.replace("-", "_").split("_")[0].lower()
         if language in SUPPORTED_LANGUAGES:
             return negotiate_locale(value)
-    return DEFAULT_LOCALE
+    return default
 
 
-def select_locale(request: Request, selector: LocaleSelector | None) -> str:
-    """Return the host's choice of locale when it makes one, else the browser's."""
+def select_locale(
+    request: Request, selector: LocaleSelector | None, default: str = DEFAULT_LOCALE
+) -> str:
+    """Return the locale of a request's pages.
+
+    The host's *selector* decides when it returns a supported locale.
+    Otherwise the first supported language of ``Accept-Language`` wins, and
+    *default* applies when neither names one.
+    """
     if selector is not None:
         chosen = selector(request)
-        if chosen:
+        if chosen and is_supported_locale(chosen):
             return negotiate_locale(chosen)
-    return locale_from_accept_language(request)
+    return locale_from_accept_language(request, default)
 
 
 class Formatter:

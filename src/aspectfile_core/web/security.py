@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.wrappers import Request, Response
 
-from aspectfile_core.i18n import translation
-from aspectfile_core.web.formatting import locale_from_accept_language
+from aspectfile_core.i18n import DEFAULT_LOCALE, translation
+from aspectfile_core.web.formatting import check_locale, locale_from_accept_language
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -117,16 +117,24 @@ class BasicAuthMiddleware:
 
     Compare with :func:`hmac.compare_digest`, so the time taken does not tell
     how much of a guess was right. Use it behind HTTPS: Basic credentials are
-    only base64-encoded.
+    only base64-encoded. The 401 text follows ``Accept-Language``, else
+    *default_locale*.
     """
 
     def __init__(
-        self, app: WSGIApplication, username: str, password: str, realm: str = "aspectfile"
+        self,
+        app: WSGIApplication,
+        username: str,
+        password: str,
+        realm: str = "aspectfile",
+        *,
+        default_locale: str = DEFAULT_LOCALE,
     ) -> None:
         if not username or not password:
             raise ValueError("HTTP Basic authentication needs a non-empty user name and password")
         self.app = app
         self.realm = realm
+        self.default_locale = check_locale("default_locale", default_locale)
         self._username = username.encode("utf-8")
         self._password = password.encode("utf-8")
 
@@ -151,7 +159,7 @@ class BasicAuthMiddleware:
                 request.remote_addr,
                 extra={"action": "web_login_failed"},
             )
-        _ = translation(locale_from_accept_language(request)).gettext
+        _ = translation(locale_from_accept_language(request, self.default_locale)).gettext
         response = Response(
             _("Sign in with the user name and password of the web admin.") + "\n",
             status=401,

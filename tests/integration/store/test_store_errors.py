@@ -10,6 +10,7 @@ import paramiko
 import pytest
 from botocore import exceptions as boto
 
+from aspectfile_core.adapters.fsspec_store import FsspecObjectStore
 from aspectfile_core.adapters.store_errors import (
     BadEndpoint,
     BucketNotFound,
@@ -267,6 +268,18 @@ def test_setting_error_translated() -> None:
         str(error)
         == "ASPECTFILE_S3_PART_SIZE '1024' is invalid: S3 parts must be between 5 MiB and 5 GiB"
     )
-    assert message.startswith("ASPECTFILE_S3_PART_SIZE '1024'")
+    assert message.startswith("ASPECTFILE_S3_PART_SIZE: o valor '1024' é inválido")
     assert "5 MiB" in message
-    assert "inválido" in message
+
+
+def test_store_url_error_names_option_and_variable() -> None:
+    """An unusable store URL names both places it can come from, in the operator's language."""
+    with pytest.raises(InvalidStoreSetting) as caught:
+        FsspecObjectStore("nosuchprotocol://bucket")
+
+    assert str(caught.value).startswith(
+        "store URL (--store or ASPECTFILE_STORE_URL) 'nosuchprotocol://bucket' is invalid"
+    )
+    assert caught.value.translated(translation("pt_BR").gettext).startswith(
+        "a URL do armazenamento (--store ou ASPECTFILE_STORE_URL): o valor"
+    )

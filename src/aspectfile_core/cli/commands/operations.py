@@ -17,6 +17,7 @@ from aspectfile_core.cli.app import CliState, echo_report
 from aspectfile_core.cli.errors import EXIT_INCOMPLETE
 from aspectfile_core.domain.errors import TransientError
 from aspectfile_core.domain.status import BatchStatus
+from aspectfile_core.i18n import batch_status_label
 from aspectfile_core.redaction import redact
 from aspectfile_core.services import ProcessReport
 from aspectfile_core.services.batches import (
@@ -92,7 +93,7 @@ def register(cli: click.Group, _: Translate) -> None:
                     stop.wait(_wait_seconds(idle_wait, deadline, service.clock.now()))
 
         logger.info("AspectFile: Worker stopped", extra={"action": "worker_stopped"})
-        echo_report(_combined(reports), _)
+        echo_report(_combined(reports), service, _)
 
     @cli.command(
         help=_(
@@ -137,7 +138,7 @@ def register(cli: click.Group, _: Translate) -> None:
         )
         older_than = dt.timedelta(days=days)
         cutoff = output.when(service.clock.now() - older_than, state.locale)
-        names = ", ".join(status.value for status in chosen)
+        names = ", ".join(batch_status_label(status, _) for status in chosen)
 
         if not yes:
             question = _(

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from aspectfile_core.i18n import DEFAULT_LOCALE
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
@@ -70,8 +72,13 @@ def build_admin(
     timezone: str,
     process_limit: int,
     process_seconds: float,
+    default_locale: str = DEFAULT_LOCALE,
 ) -> WSGIApplication:
-    """Return the stand-alone admin: every action allowed, behind HTTP Basic when *login* is set."""
+    """Return the stand-alone admin: every action allowed, behind HTTP Basic when *login* is set.
+
+    *default_locale* is the language of pages and of the login prompt for
+    requests without a supported ``Accept-Language``.
+    """
     from aspectfile_core.web import BasicAuthMiddleware, allow_all, create_app
 
     app = create_app(
@@ -83,10 +90,11 @@ def build_admin(
         timezone=timezone,
         process_limit=process_limit,
         process_seconds=process_seconds,
+        default_locale=default_locale,
     )
     if login is None:
         return app
-    return BasicAuthMiddleware(app, login[0], login[1])
+    return BasicAuthMiddleware(app, login[0], login[1], default_locale=default_locale)
 
 
 def register(cli: click.Group, _: Translate) -> None:
@@ -96,7 +104,9 @@ def register(cli: click.Group, _: Translate) -> None:
         help=_(
             "Run the web admin for batches and schemas. It listens on 127.0.0.1 unless --host "
             "says otherwise; any other address needs ASPECTFILE_WEB_USER and "
-            "ASPECTFILE_WEB_PASSWORD for HTTP Basic login."
+            "ASPECTFILE_WEB_PASSWORD for HTTP Basic login. Pages follow the browser's "
+            "language; requests without a supported one get the language of --locale "
+            "or LC_ALL, LC_MESSAGES or LANG."
         )
     )
     @click.option("--host", default="127.0.0.1", show_default=True, help=_("Address to listen on."))
@@ -175,6 +185,7 @@ def register(cli: click.Group, _: Translate) -> None:
             timezone=timezone,
             process_limit=process_limit,
             process_seconds=process_seconds,
+            default_locale=state.locale,
         )
         state.service.list_batches(1, per_page=1)
 
