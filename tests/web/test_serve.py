@@ -274,3 +274,34 @@ def wait_for(url: str, process: subprocess.Popen[str], attempts: int = 100) -> s
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.1)  # waiting for the child process to bind its port; no clock to inject
     pytest.fail(f"serve did not answer at {url}")
+
+
+def test_name_and_email_fields_follow_the_options(
+    service: BatchService, seeded: dict[str, int]
+) -> None:
+    """--name-fields and --email-field pick the contact columns shown for each lead."""
+    from aspectfile_core import Contact
+
+    added = service.add_contacts(
+        campaign_id=99,
+        event_id=1,
+        schema_name="sample-fixed",
+        contacts=[Contact(7001, {"first_name": "Joana", "last_name": "Prado", "Email": "jp@x.br"})],
+    )
+    app = serve.build_admin(
+        service,
+        login=None,
+        secret_key="test-secret-key-that-is-long-enough",
+        prefix=PREFIX,
+        contact_url=None,
+        timezone="UTC",
+        process_limit=5,
+        process_seconds=10,
+        name_fields=("first_name", "last_name"),
+        email_field="Email",
+    )
+
+    html = Client(app).get(f"{PREFIX}/batch/{added.batch_ids[0]}").get_data(as_text=True)
+
+    assert "Joana Prado" in html
+    assert "jp@x.br" in html

@@ -73,6 +73,8 @@ def build_admin(
     process_limit: int,
     process_seconds: float,
     default_locale: str = DEFAULT_LOCALE,
+    name_fields: tuple[str, ...] = ("firstname", "lastname"),
+    email_field: str = "email",
 ) -> WSGIApplication:
     """Return the stand-alone admin: every action allowed, behind HTTP Basic when *login* is set.
 
@@ -91,6 +93,8 @@ def build_admin(
         process_limit=process_limit,
         process_seconds=process_seconds,
         default_locale=default_locale,
+        name_fields=name_fields,
+        email_field=email_field,
     )
     if login is None:
         return app
@@ -157,6 +161,25 @@ def register(cli: click.Group, _: Translate) -> None:
         metavar="SECONDS",
         help=_("Seconds after which 'Process now' starts no new batch."),
     )
+    @click.option(
+        "--name-fields",
+        envvar="ASPECTFILE_WEB_NAME_FIELDS",
+        default="firstname,lastname",
+        show_default=True,
+        metavar="FIELDS",
+        help=_(
+            "Contact fields, separated by commas, joined into the name shown for each lead, "
+            "such as first_name,last_name."
+        ),
+    )
+    @click.option(
+        "--email-field",
+        envvar="ASPECTFILE_WEB_EMAIL_FIELD",
+        default="email",
+        show_default=True,
+        metavar="FIELD",
+        help=_("Contact field shown as each lead's email."),
+    )
     @click.pass_obj
     def serve(
         state: CliState,
@@ -167,6 +190,8 @@ def register(cli: click.Group, _: Translate) -> None:
         timezone: str,
         process_limit: int,
         process_seconds: float,
+        name_fields: str,
+        email_field: str,
     ) -> None:
         try:
             from werkzeug.serving import run_simple
@@ -186,6 +211,8 @@ def register(cli: click.Group, _: Translate) -> None:
             process_limit=process_limit,
             process_seconds=process_seconds,
             default_locale=state.locale,
+            name_fields=tuple(field.strip() for field in name_fields.split(",") if field.strip()),
+            email_field=email_field,
         )
         state.service.list_batches(1, per_page=1)
 
