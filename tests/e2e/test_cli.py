@@ -47,7 +47,9 @@ def test_enqueue_reports_rejected_rows(run: Run, tmp_path: Path, csv_schema: Pat
     assert result.returncode == 1
     assert "Added 3 leads to batch 1." in result.stdout
     assert "line 4 rejected: no value in the id column 'id'" in result.stderr
-    assert "line 5 rejected: the row has 3 values but the header has 4 columns" in result.stderr
+    assert (
+        "line 5 rejected: the row does not match the header: values 3, columns 4" in result.stderr
+    )
 
 
 def test_process_then_show_json(run: Run, tmp_path: Path, csv_schema: Path) -> None:
@@ -59,7 +61,7 @@ def test_process_then_show_json(run: Run, tmp_path: Path, csv_schema: Path) -> N
     shown = run("show", "1", "--json")
 
     assert processed.returncode == 0, processed.stderr
-    assert "1 uploaded" in processed.stdout
+    assert "Uploaded: 1." in processed.stdout
     document = json.loads(shown.stdout)
     assert document["status"] == "UPLOADED"
     assert document["counts"] == {"total": 3, "pending": 0, "generated": 2, "failed": 1}
@@ -302,7 +304,7 @@ def test_process_prints_progress_lines(run: Run, tmp_path: Path, csv_schema: Pat
     processed = run("process")
 
     assert processed.returncode == 0, processed.stderr
-    assert "Batch 1: 3 of 3 leads processed." in processed.stderr
+    assert "Batch 1: leads processed: 3 of 3." in processed.stderr
     assert "leads processed" not in processed.stdout
 
 
@@ -315,7 +317,7 @@ def test_process_quiet_hides_progress(run: Run, tmp_path: Path, csv_schema: Path
 
     assert processed.returncode == 0, processed.stderr
     assert "leads processed" not in processed.stderr
-    assert "1 uploaded" in processed.stdout
+    assert "Uploaded: 1." in processed.stdout
 
 
 def test_semicolon_csv_detected(run: Run, tmp_path: Path, csv_schema: Path) -> None:
@@ -428,7 +430,110 @@ def test_schema_check_fails_when_no_sample_contact_renders(
 
     assert result.returncode == 1
     assert "Sample contacts read: 2. Rendered as data records: 0. Failed: 2." in result.stdout
-    assert "No sample contact could be rendered (read: 2)" in result.stderr
+    assert (
+        "A batch of these sample contacts would fail: the file would have no data" in result.stderr
+    )
+
+
+def test_schema_check_fails_when_no_sample_row_is_read(
+    run: Run, csv_schema: Path, tmp_path: Path
+) -> None:
+    """A sample whose every row is rejected is a failed check, not a passed one."""
+    sample = tmp_path / "sample.csv"
+    sample.write_text("id,firstname,lastname,email\n1,A\n2,C\n", encoding="utf-8")
+
+    result = run("schema", "check", str(csv_schema), "--sample", str(sample))
+
+    assert result.returncode == 1
+    assert "Sample contacts read: 0." in result.stdout
+
+
+def test_schema_check_applies_batch_policies_and_skips_repeats(run: Run, tmp_path: Path) -> None:
+    """Repeated ids are skipped as a batch skips them, and max_invalid_ratio is checked."""
+    schema = tmp_path / "ratio.toml"
+    schema.write_text(
+        'name = "ratio"\nformat = "delimited"\nmax_invalid_ratio = 0.5\n'
+        '[[fields]]\nname = "email"\nsource = "email"\nrequired = true\n',
+        encoding="utf-8",
+    )
+    sample = tmp_path / "sample.csv"
+    sample.write_text("id,email\n1,a@b.c\n1,a@b.c\n2,\n3,\n", encoding="utf-8")
+
+    result = run("schema", "check", str(schema), "--sample", str(sample))
+
+    assert result.returncode == 1
+    assert "Repeated lead ids skipped, as a batch skips them: 1." in result.stdout
+    assert "more than max_invalid_ratio 0.5" in result.stderr
+
+
+def test_headerless_delimiter_found_from_columns(
+    run: Run, tmp_path: Path, csv_schema: Path
+) -> None:
+    """Without --delimiter, the delimiter that gives as many values as --columns names wins."""
+    prepare(run, tmp_path, csv_schema)
+    headerless = tmp_path / "dialer.txt"
+    headerless.write_text('1|{"a": 1, "b": 2}|Ana|ana@exemplo.com.br\n', "utf-8")
+
+    result = run(
+        "enqueue",
+        "--schema",
+        "e2e-csv",
+        "--campaign",
+        "1",
+        "--event",
+        "1",
+        "--columns",
+        "id,extra,firstname,email",
+        str(headerless),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Added 1 lead to batch" in result.stdout
+
+
+def test_repeated_column_names_rejected(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """--columns with a name twice is a usage error naming it."""
+    prepare(run, tmp_path, csv_schema)
+    headerless = tmp_path / "dialer.txt"
+    headerless.write_text("1,2,3\n", "utf-8")
+
+    result = run(
+        "enqueue",
+        "--schema",
+        "e2e-csv",
+        "--campaign",
+        "1",
+        "--event",
+        "1",
+        "--columns",
+        "id,id,x",
+        str(headerless),
+    )
+
+    assert result.returncode == 2
+    assert "'id,id,x' names id more than once" in result.stderr
+
+
+def test_latin1_file_error_names_the_line(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """A file that is not UTF-8 is rejected with the line of the first bad byte."""
+    prepare(run, tmp_path, csv_schema)
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("id,firstname,lastname,email\n1,José,A,a@b.c\n".encode("latin-1"))
+
+    result = run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(latin1))
+
+    assert result.returncode == 2
+    assert "latin1.csv is not UTF-8 (line 2); save it as UTF-8" in result.stderr
+
+
+def test_nothing_added_reads_plainly(run: Run, tmp_path: Path, csv_schema: Path) -> None:
+    """A file whose contacts are all in the batch already says no lead was added."""
+    contacts = prepare(run, tmp_path, csv_schema)
+    run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(contacts))
+
+    again = run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(contacts))
+
+    assert "No lead added. Already there: 3." in again.stdout
 
 
 def test_schema_check_preview_in_portuguese(run: Run, csv_schema: Path, tmp_path: Path) -> None:
@@ -544,7 +649,9 @@ def test_schema_check_lists_rejected_sample_rows(
     result = run("schema", "check", str(csv_schema), "--sample", str(sample))
 
     assert "sample.csv: line 4 rejected: no value in the id column 'id'" in result.stderr
-    assert "line 5 rejected: the row has 3 values but the header has 4 columns" in result.stderr
+    assert (
+        "line 5 rejected: the row does not match the header: values 3, columns 4" in result.stderr
+    )
 
 
 def test_missing_file_and_bad_number_in_portuguese(run: Run) -> None:

@@ -88,9 +88,9 @@ def test_purge_deletes_old_batches(run: Run) -> None:
     listed = run("list")
 
     assert kept.returncode == 0, kept.stderr
-    assert "Batches deleted: 0 (states Failed, Uploaded" in kept.stdout
+    assert "Batches deleted: 0 (states \"Failed\", \"Uploaded\"" in kept.stdout
     assert purged.returncode == 0, purged.stderr
-    assert "Batches deleted: 1 (states Failed, Uploaded" in purged.stdout
+    assert "Batches deleted: 1 (states \"Failed\", \"Uploaded\"" in purged.stdout
     assert "No batches yet" in listed.stdout
 
 
@@ -100,7 +100,7 @@ def test_purge_declined_deletes_nothing(run: Run) -> None:
     result = run("purge", "--older-than", "0", input="n\n")
 
     assert result.returncode == 1
-    assert "Delete the batches in Failed, Uploaded created before" in result.stdout
+    assert "Delete the batches in \"Failed\", \"Uploaded\" created before" in result.stdout
     assert "Nothing deleted." in result.stdout
     assert "Uploaded" in run("list").stdout
 
@@ -114,7 +114,7 @@ def test_purge_named_state_only(run: Run, tmp_path: Path) -> None:
     listed = run("list", "--json")
 
     assert result.returncode == 0, result.stderr
-    assert "Batches deleted: 1 (states Pending" in result.stdout
+    assert "Batches deleted: 1 (states \"Pending\"" in result.stdout
     assert '"status": "UPLOADED"' in listed.stdout
     assert '"status": "PENDING"' not in listed.stdout
 
@@ -145,7 +145,7 @@ def test_worker_processes_until_stop_after(run: Run, tmp_path: Path) -> None:
     result = run("worker", "--idle-wait", "0.1", "--stop-after", "1")
 
     assert result.returncode == 0, result.stderr
-    assert "Processed: 1 uploaded" in result.stdout
+    assert "Uploaded: 1." in result.stdout
     assert "Uploaded" in run("show", "2").stdout
 
 

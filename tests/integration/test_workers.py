@@ -178,7 +178,7 @@ def batches_in(workspace: Workspace, status: BatchStatus) -> int:
 
 
 def uploaded_count(stdout: str) -> int:
-    match = re.search(r"Processed: (\d+) uploaded", stdout)
+    match = re.search(r"Uploaded: (\d+)\.", stdout)
     return int(match.group(1)) if match else 0
 
 

@@ -44,8 +44,8 @@ def test_lines_every_interval_when_not_a_terminal() -> None:
     display.close()
 
     assert output.getvalue().splitlines() == [
-        "Batch 7: 15000 of 20000 leads processed.",
-        "Batch 7: 20000 of 20000 leads processed.",
+        "Batch 7: leads processed: 15000 of 20000.",
+        "Batch 7: leads processed: 20000 of 20000.",
     ]
 
 
@@ -59,8 +59,8 @@ def test_new_batch_starts_its_own_count() -> None:
     display(2, 5, 5)
 
     assert output.getvalue().splitlines() == [
-        "Batch 1: 3 of 3 leads processed.",
-        "Batch 2: 5 of 5 leads processed.",
+        "Batch 1: leads processed: 3 of 3.",
+        "Batch 2: leads processed: 5 of 5.",
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from werkzeug.test import Client
@@ -144,7 +145,7 @@ def test_delete_asks_for_confirmation(
 
     assert response.status_code == 200
     assert f"Delete batch {batch_id}?" in html
-    assert "and its 12 leads will be deleted" in html
+    assert "and its leads (12) will be deleted" in html
     assert 'name="confirmed" value="yes"' in html
     assert f'action="/s/aspectfile/batch/{batch_id}/delete"' in html
     assert 'name="next" value="/s/aspectfile/batches"' in html
@@ -159,7 +160,7 @@ def test_delete_confirmed(client: Client, service: BatchService, seeded: dict[st
     page = follow(client, response)
 
     assert response.headers["Location"] == "/s/aspectfile/batches"
-    assert f"Batch {batch_id} and its 12 leads were deleted." in text(page)
+    assert f"Batch {batch_id} and its leads (12) were deleted." in text(page)
     assert f'id="batch-{batch_id}"' not in text(page)
     assert client.get(f"{PREFIX}/batch/{batch_id}").status_code == 404
 
@@ -231,6 +232,63 @@ def test_process_now_reports(
     )
     assert service.get_batch(seeded["open"]).batch.status is BatchStatus.UPLOADED
     assert service.get_batch(seeded["retry"]).batch.status is BatchStatus.UPLOADED
+
+
+def test_process_now_from_detail_returns_there(
+    client: Client, service: BatchService, seeded: dict[str, int]
+) -> None:
+    """'Process now' on a reprocessed batch's page processes the due batches and returns there.
+
+    The open and the retry batch of the seeded day are due too, so three are processed.
+    """
+    batch_id = seeded["failed"]
+    detail = f"{PREFIX}/batch/{batch_id}"
+    follow(client, post(client, f"{detail}/reprocess", token_from=detail))
+    html = text(client.get(detail, query_string={"status": "PENDING"}))
+    fields = dict(
+        re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form_of(html))
+    )
+
+    response = client.post(f"{PREFIX}/batches/process", data=fields)
+    page = follow(client, response)
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"{detail}?status=PENDING"
+    assert (
+        "Batches processed: 3. Uploaded: 3, to retry: 0, failed: 0. Still pending for the workers: 0."
+        in text(page)
+    )
+    assert "flash-success" in text(page)
+    assert service.get_batch(batch_id).batch.status is BatchStatus.UPLOADED
+
+
+def test_process_now_from_detail_needs_csrf(
+    client: Client, service: BatchService, seeded: dict[str, int]
+) -> None:
+    """The detail page's 'Process now' form without its CSRF token is rejected, and nothing runs."""
+    batch_id = seeded["open"]
+    detail = f"{PREFIX}/batch/{batch_id}"
+    client.get(detail)
+
+    response = client.post(f"{PREFIX}/batches/process", data={"next": detail})
+
+    assert response.status_code == 403
+    assert service.get_batch(batch_id).batch.status is BatchStatus.PENDING
+
+
+def test_process_now_reports_recovered(
+    client: Client, service: BatchService, clock: FixedClock, seeded: dict[str, int]
+) -> None:
+    """Batches whose worker stopped are counted without a plural noun after the number."""
+    now = clock.now()
+    service.repository.claim(
+        owner="stopped-worker", now=now, lease_expires_at=now + dt.timedelta(minutes=1), limit=1
+    )
+    clock.advance(minutes=10)
+
+    page = text(follow(client, post(client, f"{PREFIX}/batches/process")))
+
+    assert "Batches recovered from stopped workers: 1." in page
 
 
 def test_process_now_nothing_due(
@@ -421,3 +479,9 @@ def test_csv_of_unknown_batch_is_404(client: Client) -> None:
 
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+def form_of(html: str) -> str:
+    """Return the HTML of the form that contains the 'Process now' button."""
+    before, after = html.split('id="process-now"', 1)
+    return before[before.rindex("<form") :] + after[: after.index("</form>")]

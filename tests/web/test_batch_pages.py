@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 
 import pytest
 from werkzeug.test import Client
 
 from aspectfile_core import BatchService, Contact
+from aspectfile_core.adapters.fsspec_store import UPLOADING
+from aspectfile_core.adapters.store_errors import BucketNotFound, StoreUnavailable
+from aspectfile_core.i18n import translation
 from aspectfile_core.testing import FixedClock
 from aspectfile_core.web.batch_views import page_numbers
 from tests.web.conftest import PREFIX, make_app, text
-from tests.web.seed import START, fixed_schema_text, sample_rows
+from tests.web.seed import (
+    START,
+    BucketStore,
+    contacts_from,
+    fixed_schema_text,
+    sample_rows,
+)
 
 
 def add_batches(service: BatchService, clock: FixedClock, count: int) -> list[int]:
@@ -326,6 +336,7 @@ def test_detail_shows_every_field(client: Client, seeded: dict[str, int]) -> Non
     attempts = html.split('id="attempt-table"')[1].split("</table>")[0]
     assert "dialer-worker-01" in attempts
     assert "Uploaded" in attempts
+    assert 'title="Size in bytes: ' in fields
 
 
 def test_detail_shows_error_and_attempt_outcome(client: Client, seeded: dict[str, int]) -> None:
@@ -354,6 +365,70 @@ def test_detail_uploaded_offers_deliver_again(client: Client, seeded: dict[str, 
     assert 'id="deliver-again"' in html
     assert 'id="reprocess"' not in html
     assert 'name="force" value="yes"' in html
+
+
+def test_deliver_again_names_cli_command(client: Client, seeded: dict[str, int]) -> None:
+    """The 'Deliver again' tooltip states that it reprocesses, as the CLI's reprocess --force."""
+    batch_id = seeded["uploaded"]
+    html = text(client.get(f"{PREFIX}/batch/{batch_id}"))
+
+    title = button_title(html, "deliver-again")
+    assert title.startswith("Reprocesses this uploaded batch")
+    assert f"'aspectfile-run reprocess {batch_id} --force'" in title
+
+
+def test_deliver_again_tooltip_in_portuguese(client: Client, seeded: dict[str, int]) -> None:
+    """The 'Deliver again' tooltip goes through the catalog like the button's label."""
+    batch_id = seeded["uploaded"]
+    html = text(client.get(f"{PREFIX}/batch/{batch_id}", headers={"Accept-Language": "pt-BR"}))
+    catalog = translation("pt_BR")
+    expected = catalog.gettext(
+        "Reprocesses this uploaded batch as 'aspectfile-run reprocess %(id)s --force' does, "
+        "so its file is written and delivered again."
+    ) % {"id": batch_id}
+
+    assert button_title(html, "deliver-again") == expected
+    assert f">{catalog.gettext('Deliver again')}</button>" in html
+
+
+@pytest.mark.parametrize("role", ["open", "retry"], ids=["open", "waiting-retry"])
+def test_detail_pending_offers_process_now(
+    client: Client, seeded: dict[str, int], role: str
+) -> None:
+    """A PENDING batch's page has 'Process now', posting with a CSRF token and a way back."""
+    batch_id = seeded[role]
+    path = f"{PREFIX}/batch/{batch_id}"
+    html = text(client.get(path, query_string={"status": "GENERATED"}))
+
+    form = form_of(html, "process-now")
+    assert 'action="/s/aspectfile/batches/process"' in form
+    assert 'method="post"' in form
+    assert re.search(r'name="csrf_token" value="[^"]+"', form)
+    assert f'name="next" value="{path}?status=GENERATED"' in form
+    assert 'id="reprocess"' not in html
+    assert 'id="deliver-again"' not in html
+
+
+@pytest.mark.parametrize("role", ["uploaded", "failed"])
+def test_detail_not_pending_has_no_process_now(
+    client: Client, seeded: dict[str, int], role: str
+) -> None:
+    """Only a PENDING batch's page offers 'Process now'."""
+    html = text(client.get(f"{PREFIX}/batch/{seeded[role]}"))
+
+    assert 'id="process-now"' not in html
+
+
+def test_delete_confirmation_has_no_plural_noun(client: Client, seeded: dict[str, int]) -> None:
+    """The delete question gives the lead count apart from the noun, so one lead reads well."""
+    batch_id = seeded["uploaded"]
+    expected = (
+        f'data-confirm="Delete batch {batch_id} and its leads (28)? '
+        'Its stored file stays in the store."'
+    )
+
+    assert expected in text(client.get(f"{PREFIX}/batch/{batch_id}"))
+    assert expected in text(client.get(f"{PREFIX}/batches"))
 
 
 def test_detail_new_batch_has_no_attempts(client: Client, seeded: dict[str, int]) -> None:
@@ -457,3 +532,73 @@ def test_name_and_email_fields_configurable(service: BatchService, clock: FixedC
 
     assert "Ana Lima" in html
     assert "ana@exemplo.com.br" in html
+
+
+# Attempts after a reprocess
+
+
+@pytest.mark.parametrize("repository", ["service", "sql_service"], ids=["memory", "sql"])
+def test_attempts_numbered_in_order_after_reprocess(
+    request: pytest.FixtureRequest, clock: FixedClock, store: BucketStore, repository: str
+) -> None:
+    """Attempts before and after a reprocess are numbered 1, 2, 3 by start time.
+
+    Reprocessing resets the stored attempt numbers, so the two runs store 1, 2 and 1.
+    """
+    service: BatchService = request.getfixturevalue(repository)
+    client = Client(make_app(service))
+    service.register_schema(fixed_schema_text(), "toml")
+    store.errors["discador-ba"] = [
+        StoreUnavailable(operation=UPLOADING, location="s3://discador-ba/", reason="timed out"),
+        BucketNotFound(bucket="discador-ba", endpoint="http://127.0.0.1:9000"),
+    ]
+    batch_id = service.add_contacts(
+        campaign_id=30,
+        event_id=1,
+        schema_name="sample-fixed",
+        contacts=contacts_from(sample_rows()[:3]),
+        bucket="discador-ba",
+    ).batch_ids[0]
+    clock.advance(minutes=5)
+    service.process()
+    clock.advance(hours=2)
+    service.process()
+    clock.advance(minutes=30)
+    service.reprocess(batch_id)
+    clock.advance(minutes=1)
+    service.process()
+
+    html = text(client.get(f"{PREFIX}/batch/{batch_id}"))
+    table = html.split('id="attempt-table"')[1].split("</table>")[0]
+
+    assert sorted(attempt.number for attempt in service.list_attempts(batch_id)) == [1, 1, 2]
+    assert re.findall(r'<td data-label="#">([^<]*)</td>', table) == ["1", "2", "3"]
+    assert re.findall(r'<td data-label="Outcome">([^<]*)</td>', table) == [
+        "Will retry",
+        "Failed",
+        "Uploaded",
+    ]
+    fields = html.split('id="batch-fields"')[1].split("</dl>")[0]
+    assert '<dd>1 <span class="muted">(since the last reprocess)</span></dd>' in fields
+
+
+def test_attempt_count_without_reprocess_has_no_note(
+    client: Client, seeded: dict[str, int]
+) -> None:
+    """A batch never reprocessed shows its attempt count without the reprocess note."""
+    html = text(client.get(f"{PREFIX}/batch/{seeded['uploaded']}"))
+
+    assert "since the last reprocess" not in html
+
+
+def button_title(html: str, button_id: str) -> str:
+    """Return the unescaped title attribute of the button with *button_id*."""
+    match = re.search(rf'<button [^>]*id="{button_id}"[^>]*title="([^"]*)"', html)
+    assert match is not None, f"no titled button {button_id}"
+    return unescape(match.group(1))
+
+
+def form_of(html: str, button_id: str) -> str:
+    """Return the HTML of the form that contains the button with *button_id*."""
+    before, after = html.split(f'id="{button_id}"', 1)
+    return before[before.rindex("<form") :] + after[: after.index("</form>")]

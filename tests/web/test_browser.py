@@ -17,6 +17,7 @@ from aspectfile_core import BatchService, BatchStatus
 from aspectfile_core.adapters.fsspec_store import UPLOADING, FsspecObjectStore
 from aspectfile_core.adapters.sql import SqlBatchRepository, create_engine
 from aspectfile_core.adapters.store_errors import StoreUnavailable
+from aspectfile_core.i18n import translation
 from aspectfile_core.testing import FixedClock
 from tests.web.browser import chromium, running_server
 from tests.web.conftest import PREFIX, make_app, worker_names
@@ -29,19 +30,29 @@ TEXTS = {
         "list_title": "Batches",
         "pending": "Pending",
         "failed": "Failed",
+        "uploaded": "Uploaded",
         "reprocessed": "is pending again",
-        "deleted": "leads were deleted",
+        "processed": "Batches processed: 3.",
         "confirm_page": "Delete batch",
     },
     "pt-BR": {
         "list_title": "Lotes",
         "pending": "Pendente",
         "failed": "Com falha",
+        "uploaded": "Enviado",
         "reprocessed": "está pendente de novo",
-        "deleted": "leads foram excluídos",
+        "processed": "Lotes processados: 3.",
         "confirm_page": "Excluir o lote",
     },
 }
+
+
+def deleted_text(language: str, batch_id: int) -> str:
+    """Return the message shown after deleting the seeded failed batch, from the catalog."""
+    message = translation(language.replace("-", "_")).gettext(
+        "Batch {id} and its leads ({count}) were deleted."
+    )
+    return message.format(id=batch_id, count=12)
 
 
 @pytest.fixture
@@ -137,7 +148,7 @@ def badge(driver: WebDriver) -> str:
 def test_walk_with_javascript(
     real_service: tuple[BatchService, dict[str, int]], language: str
 ) -> None:
-    """List -> detail -> reprocess -> delete, confirming in the page's dialog, in each language."""
+    """List -> detail -> reprocess -> process now -> delete, confirming in the page's dialog."""
     service, ids = real_service
     texts = TEXTS[language]
     batch_id = ids["failed"]
@@ -160,6 +171,12 @@ def test_walk_with_javascript(
         assert texts["pending"] in badge(driver)
         assert service.get_batch(batch_id).batch.status is BatchStatus.PENDING
 
+        click_and_wait(driver, driver.find_element(By.ID, "process-now"))
+        assert texts["processed"] in flash(driver)
+        assert driver.current_url == f"{base}{PREFIX}/batch/{batch_id}"
+        assert texts["uploaded"] in badge(driver)
+        assert service.get_batch(batch_id).batch.status is BatchStatus.UPLOADED
+
         dialog = driver.find_element(By.ID, "confirm-dialog")
         driver.find_element(By.ID, "delete").click()
         wait(driver).until(expected_conditions.visibility_of(dialog))
@@ -172,7 +189,7 @@ def test_walk_with_javascript(
         wait(driver).until(expected_conditions.visibility_of(dialog))
         click_and_wait(driver, dialog.find_element(By.CSS_SELECTOR, "button[data-confirm-button]"))
         wait(driver).until(expected_conditions.url_to_be(f"{base}{PREFIX}/batches"))
-        assert texts["deleted"] in flash(driver)
+        assert deleted_text(language, batch_id) in flash(driver)
         assert driver.find_elements(By.ID, f"batch-{batch_id}") == []
 
     assert service.list_batches().total == 4
@@ -207,7 +224,7 @@ def test_walk_without_javascript(
             driver, driver.find_element(By.CSS_SELECTOR, ".confirm-page button[type='submit']")
         )
         wait(driver).until(expected_conditions.url_to_be(f"{base}{PREFIX}/batches"))
-        assert texts["deleted"] in flash(driver)
+        assert deleted_text(language, batch_id) in flash(driver)
 
     assert service.list_batches().total == 4
 

@@ -151,6 +151,7 @@ ENGLISH_WORDS = re.compile(
         "/batches",
         "/batch/{uploaded}",
         "/batch/{failed}",
+        "/batch/{open}",
         "/schemas",
         "/schema/sample-fixed",
         "/schemas/new",

@@ -14,7 +14,7 @@ from werkzeug.test import Client, TestResponse
 from aspectfile_core import BatchService
 from aspectfile_core.domain.errors import SchemaNotFound
 from tests.web.conftest import PREFIX, csrf_token, follow, make_app, post, text
-from tests.web.seed import BAD_CONTACTS, CSV_SCHEMA, contacts_from, sample_rows
+from tests.web.seed import BAD_CONTACTS, CSV_SCHEMA, contacts_from, fixed_schema_text, sample_rows
 
 
 def upload(client: Client, path: str, filename: str, content: bytes, **fields: str) -> TestResponse:
@@ -52,7 +52,7 @@ def test_fixed_schema_detail(client: Client, seeded: dict[str, int]) -> None:
     """The detail page shows the layout, the field table with columns and the document."""
     html = text(client.get(f"{PREFIX}/schema/sample-fixed"))
 
-    assert "Fixed width, 220 characters per line" in html
+    assert "Fixed width, characters per line: 220" in html
     assert "latin-1" in html
     table = html.split('id="field-table"')[1].split("</table>")[0]
     assert "<code>first_name</code>" in table
@@ -63,6 +63,18 @@ def test_fixed_schema_detail(client: Client, seeded: dict[str, int]) -> None:
     assert "ASPECT_{campaign_id}_{generated_at:%Y%m%d}_{file_sequence:06d}.{extension}" in html
     assert 'id="schema-document"' in html
     assert "Batches" in html
+
+
+def test_fixed_schema_in_bytes(client: Client, service: BatchService) -> None:
+    """A layout measured in bytes names bytes as the unit, before the number."""
+    document = fixed_schema_text().replace(
+        "line_length = 220", 'width_unit = "bytes"\nline_length = 220'
+    )
+    service.register_schema(document, "toml")
+
+    html = text(client.get(f"{PREFIX}/schema/sample-fixed"))
+
+    assert "Fixed width, bytes per line: 220" in html
 
 
 def test_preview_with_sample_contacts(client: Client, seeded: dict[str, int]) -> None:
@@ -78,7 +90,7 @@ def test_preview_with_sample_contacts(client: Client, seeded: dict[str, int]) ->
     assert lines[-1].startswith("T000000010")
     assert all(len(line) == 220 for line in lines)
     assert "aspect/campaign-123456789/ASPECT_123456789_20260131_000001.txt" in html
-    assert "10 records from 10 contacts, 0 failed" in html
+    assert "Records: 10. Contacts read: 10, failed: 0." in html
 
 
 def test_preview_with_batch_leads(
@@ -99,7 +111,7 @@ def test_preview_with_batch_leads(
     failures = html.split('id="preview-failures"')[1].split("</ul>")[0]
     assert "<code>1090</code>: phone: &#34;(11) 1234&#34; is not a valid phone number" in failures
     assert "<code>1091</code>: first_name: required, but the value is empty" in failures
-    assert "2 records from 5 contacts, 3 failed" in html
+    assert "Records: 2. Contacts read: 5, failed: 3." in html
     preview = html.split('id="preview-lines"')[1].split("</pre>")[0]
     assert "D0000001001JOSÉ" in preview
 
@@ -445,7 +457,7 @@ def test_delete_schema_asks_first(
 
     assert response.status_code == 200
     assert "Delete schema sample-fixed?" in html
-    assert "4 batches use it" in html
+    assert "Batches that use it: 4." in html
     assert service.get_schema("sample-fixed").version == 1
 
 

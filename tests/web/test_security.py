@@ -418,6 +418,7 @@ def test_denied_buttons_are_hidden(service: BatchService, seeded: dict[str, int]
 
     listing = text(client.get(f"{PREFIX}/batches"))
     detail = text(client.get(f"{PREFIX}/batch/{seeded['failed']}"))
+    pending = text(client.get(f"{PREFIX}/batch/{seeded['open']}"))
     schemas = text(client.get(f"{PREFIX}/schemas"))
 
     assert "Process now" not in listing
@@ -425,6 +426,7 @@ def test_denied_buttons_are_hidden(service: BatchService, seeded: dict[str, int]
     assert "/delete" not in listing
     assert 'id="reprocess"' not in detail
     assert 'id="delete"' not in detail
+    assert 'id="process-now"' not in pending
     assert "New schema" not in schemas
     assert "Upload a schema file" not in schemas
 

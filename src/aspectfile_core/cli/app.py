@@ -73,6 +73,13 @@ def contacts_file_options(_: Translate) -> Callable[[Callable[..., Any]], Callab
                     value=value
                 )
             )
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise click.BadParameter(
+                _("{value!r} names {names} more than once; give each column its own name.").format(
+                    value=value, names=", ".join(repeated)
+                )
+            )
         return names
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -371,11 +378,22 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         )
         click.echo()
         click.echo(result.render(_))
-        if result.read and not result.shown:
+        try:
+            schemas.check_batch_policies(parsed, result.render_result())
+        except schemas.BatchPolicyError as error:
             click.echo(
                 _(
-                    "No sample contact could be rendered (read: {count}); a batch of such "
-                    "contacts would fail. Fix the fields' sources or the sample, then check again."
+                    "A batch of these sample contacts would fail: {reason}. Fix the fields' "
+                    "sources or the sample, then check again."
+                ).format(reason=error.translated(_)),
+                err=True,
+            )
+            raise SystemExit(EXIT_INCOMPLETE) from error
+        if not result.shown:
+            click.echo(
+                _(
+                    "No sample contact could be rendered (read: {count}). Fix the fields' "
+                    "sources or the sample, then check again."
                 ).format(count=result.read),
                 err=True,
             )
@@ -530,19 +548,21 @@ def create_cli(_: Translate, locale: str) -> click.Group:
             contacts=contacts.contacts,
             bucket=bucket,
         )
-        batches = ", ".join(str(batch_id) for batch_id in result.batch_ids) or "-"
-        click.echo(
+        batches = ", ".join(str(batch_id) for batch_id in result.batch_ids)
+        added = (
             ngettext(
-                "Added {added} lead to batch {batches}. Already there: {duplicates}. "
-                "Rows rejected: {rejected}.",
-                "Added {added} leads to batch {batches}. Already there: {duplicates}. "
-                "Rows rejected: {rejected}.",
+                "Added {added} lead to batch {batches}.",
+                "Added {added} leads to batch {batches}.",
                 result.added,
-            ).format(
-                added=result.added,
-                batches=batches,
-                duplicates=result.duplicates,
-                rejected=len(contacts.rejected),
+            ).format(added=result.added, batches=batches)
+            if result.added
+            else _("No lead added.")
+        )
+        click.echo(
+            added
+            + " "
+            + _("Already there: {duplicates}. Rows rejected: {rejected}.").format(
+                duplicates=result.duplicates, rejected=len(contacts.rejected)
             )
         )
         if contacts.rejected:
@@ -652,7 +672,7 @@ def create_cli(_: Translate, locale: str) -> click.Group:
     def reprocess(state: CliState, batch_id: int, force: bool) -> None:
         state.service.reprocess(batch_id, force=force)
         click.echo(
-            _("Batch {id} is PENDING again; the next 'process' run generates it.").format(
+            _("Batch {id} is pending again; the next 'process' run generates it.").format(
                 id=batch_id
             )
         )
@@ -757,7 +777,8 @@ def echo_report(report: ProcessReport, service: BatchService, _: Translate) -> N
         return
     click.echo(
         _(
-            "Processed: {uploaded} uploaded, {retried} to retry, {failed} failed, {lost} taken over by another worker."
+            "Uploaded: {uploaded}. To retry: {retried}. Failed: {failed}. "
+            "Taken over by another worker: {lost}."
         ).format(
             uploaded=len(report.uploaded),
             retried=len(report.retried),

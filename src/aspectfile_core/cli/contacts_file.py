@@ -60,9 +60,10 @@ def read_contacts(
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
         raise InvalidContact(
-            _("{name} is not UTF-8 (byte {position}); save it as UTF-8 and try again").format(
-                name=name, position=error.start
+            _("{name} is not UTF-8 (line {line}); save it as UTF-8 and try again").format(
+                name=name, line=line
             )
         ) from error
 
@@ -117,9 +118,17 @@ DELIMITER_NAMES = {
 """Values of ``--delimiter``: a name, or the character itself where a shell allows it."""
 
 
-def detect_delimiter(text: str) -> str:
-    """Return the delimiter of the header line of *text*, or a comma when it cannot be told."""
+def detect_delimiter(text: str, columns: int | None = None) -> str:
+    """Return the delimiter of the first line of *text*, or a comma when it cannot be told.
+
+    With *columns*, the number of columns the line must have, the first of
+    comma, semicolon, pipe and tab that splits the line into that many values wins.
+    """
     header = text.split("\n", 1)[0]
+    if columns is not None:
+        for candidate in CSV_DELIMITERS:
+            if len(next(csv.reader([header], delimiter=candidate))) == columns:
+                return candidate
     try:
         return csv.Sniffer().sniff(header, delimiters=CSV_DELIMITERS).delimiter
     except csv.Error:
@@ -133,8 +142,9 @@ def _csv_rows(
     delimiter: str | None,
     columns: Sequence[str] | None,
 ) -> Iterator[Row]:
+    expected = len(columns) if columns is not None else None
     reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=delimiter or detect_delimiter(text)
+        io.StringIO(text, newline=""), delimiter=delimiter or detect_delimiter(text, expected)
     )
     if columns is not None:
         header = [column.strip() for column in columns]
@@ -183,13 +193,14 @@ def _csv_rows(
             yield (
                 line,
                 None,
-                _("the row has {count} values but the header has {expected} columns").format(
+                _("the row does not match the header: values {count}, columns {expected}").format(
                     count=len(values), expected=len(header)
                 )
                 if columns is None
-                else _("the row has {count} values but --columns names {expected}").format(
-                    count=len(values), expected=len(header)
-                ),
+                else _(
+                    "the row does not match --columns: values {count}, names {expected}; "
+                    "check --delimiter"
+                ).format(count=len(values), expected=len(header)),
             )
             continue
         yield line, dict(zip(header, values, strict=True)), None

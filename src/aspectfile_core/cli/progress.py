@@ -77,7 +77,7 @@ class ProgressDisplay:
     def _write_line(self, batch_id: int, written: int, total: int) -> None:
         self._last_line_at = self.monotonic()
         click.echo(
-            self._("Batch {batch}: {written} of {total} leads processed.").format(
+            self._("Batch {batch}: leads processed: {written} of {total}.").format(
                 batch=batch_id, written=written, total=total
             ),
             file=self.output,

@@ -13,7 +13,7 @@ from aspectfile_core.domain.model import LeadFailure, LeadWarning
 from aspectfile_core.schema.compiler import LeadProblem
 from aspectfile_core.schema.location import EXAMPLE_VARIABLES
 from aspectfile_core.schema.model import BatchVariables, Schema
-from aspectfile_core.schema.writer import render_file, with_lead_id
+from aspectfile_core.schema.writer import RenderResult, render_file, with_lead_id
 
 
 def _english(text: str) -> str:
@@ -42,6 +42,20 @@ class SchemaPreview:
     """Sample contacts read to render them."""
     failures: tuple[tuple[str, LeadFailure], ...]
     warnings: tuple[tuple[str, LeadWarning], ...]
+    repeated: int = 0
+    """Sample contacts skipped because an earlier one had the same lead id, as a batch skips them."""
+    example_values: bool = True
+    """True when header and trailer records show example batch values, not a real batch's."""
+
+    def render_result(self) -> RenderResult:
+        """Return the counts as a :class:`RenderResult`, to test the schema's batch policies on."""
+        return RenderResult(
+            record_count=self.shown,
+            lead_count=self.shown + len(self.failures),
+            failures=dict(self.failures),
+            warnings={},
+            sums={},
+        )
 
     def render(self, translate: Translate = _english) -> str:
         """Return the preview as text in the language of *translate*: summary, records, failures, warnings."""
@@ -87,7 +101,23 @@ class SchemaPreview:
         counts = translate(
             N_("Sample contacts read: {read}. Rendered as data records: {shown}. Failed: {failed}.")
         ).format(read=self.read, shown=self.shown, failed=len(self.failures))
-        return f"{heading}\n{counts}"
+        lines = [heading, counts]
+        if self.repeated:
+            lines.append(
+                translate(N_("Repeated lead ids skipped, as a batch skips them: {count}.")).format(
+                    count=self.repeated
+                )
+            )
+        if self.example_values and (schema.header or schema.trailer):
+            lines.append(
+                translate(
+                    N_(
+                        "Header and trailer records show example batch values "
+                        "(campaign, event, dates, sequence), not a real batch's."
+                    )
+                )
+            )
+        return "\n".join(lines)
 
 
 def sample_preview(
@@ -107,7 +137,7 @@ def sample_preview(
     trailer records use *variables*, by default example values. *translate*
     is used for the ruler's note about byte widths.
     """
-    accepted, failures, warnings, read = _sample(schema, contacts, lines, id_field)
+    accepted, failures, warnings, read, repeated = _sample(schema, contacts, lines, id_field)
     batch = variables or attrs.evolve(EXAMPLE_VARIABLES, schema=schema.name)
     buffer = io.BytesIO()
     render_file(schema, [accepted], buffer, batch)
@@ -118,6 +148,8 @@ def sample_preview(
         read=read,
         failures=tuple(failures),
         warnings=tuple(warnings),
+        repeated=repeated,
+        example_values=variables is None,
     )
 
 
@@ -144,18 +176,26 @@ def _sample(
     list[tuple[str, LeadFailure]],
     list[tuple[str, LeadWarning]],
     int,
+    int,
 ]:
-    """Take contacts until *lines* of them render; return them, the failures, the warnings and the count read."""
+    """Take contacts until *lines* of them render, skipping repeated lead ids.
+
+    Return them, the failures, the warnings, the count read and the count skipped.
+    """
     program = schema.compiled.data
     accepted: list[tuple[str, Mapping[str, Any]]] = []
     failures: list[tuple[str, LeadFailure]] = []
     warnings: list[tuple[str, LeadWarning]] = []
     read = 0
+    seen: set[str] = set()
     if lines <= 0:
-        return accepted, failures, warnings, read
+        return accepted, failures, warnings, read, 0
     for position, contact in enumerate(contacts, start=1):
         read += 1
-        lead_id = str(contact.get(id_field) or position)
+        lead_id = str(contact.get(id_field) or position).strip()
+        if lead_id in seen:
+            continue
+        seen.add(lead_id)
         contact = with_lead_id(contact, lead_id)
         lead_warnings: list[LeadWarning] = []
         try:
@@ -167,7 +207,7 @@ def _sample(
         warnings.extend((lead_id, warning) for warning in lead_warnings)
         if len(accepted) >= lines:
             break
-    return accepted, failures, warnings, read
+    return accepted, failures, warnings, read, read - len(seen)
 
 
 def _records_text(schema: Schema, content: bytes, translate: Translate) -> str:

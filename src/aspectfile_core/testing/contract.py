@@ -415,6 +415,21 @@ class RepositoryContract:
         assert batch.error_detail == detail
         assert (attempt.error, attempt.error_detail) == (batch.error_message, detail)
 
+    def test_attempts_listed_oldest_first_across_reprocess(
+        self, repository: BatchRepository
+    ) -> None:
+        """A reprocess restarts attempt numbers, but the list stays in the order attempts began."""
+        (batch_id,) = self.add(repository, 1, 1)
+        self.claim_one(repository)
+        repository.fail(batch_id, owner="worker-a", error="bucket missing", now=T0)
+        repository.reprocess(batch_id, now=T0)
+
+        self.claim_one(repository)
+
+        attempts = repository.list_attempts(batch_id)
+        assert [attempt.outcome for attempt in attempts] == ["failed", None]
+        assert [attempt.number for attempt in attempts] == [1, 1]
+
     def test_reprocess_clears_the_translatable_message(self, repository: BatchRepository) -> None:
         """After a reprocess the batch has neither the English error nor its message."""
         (batch_id,) = self.add(repository, 1, 1)

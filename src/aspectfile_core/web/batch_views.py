@@ -114,7 +114,7 @@ def process_now(ctx: RequestContext) -> Response:
     if report.rescued:
         ctx.flash(
             "info",
-            _("Recovered {count} batches from stopped workers.").format(
+            _("Batches recovered from stopped workers: {count}.").format(
                 count=ctx.format.number(len(report.rescued))
             ),
         )
@@ -162,7 +162,11 @@ def batch_detail(ctx: RequestContext, batch_id: str) -> Response:
             ),
             code=302,
         )
-    attempts = service.list_attempts(identifier)
+    # Reprocessing resets the batch's attempt count, so the next attempt is stored as number 1
+    # again and the page numbers attempts by position instead. The SQL repository orders by
+    # stored number, which interleaves the runs before and after a reprocess. Sorting by start
+    # time fixes that, and the stable sort keeps attempts that started together in their order.
+    attempts = sorted(service.list_attempts(identifier), key=lambda attempt: attempt.started_at)
 
     return ctx.render(
         "batch.html",
@@ -275,7 +279,7 @@ def delete(ctx: RequestContext, batch_id: str) -> Response:
             "confirm.html",
             title=_("Delete batch {id}?").format(id=identifier),
             question=_(
-                "Batch {id} ({status}) and its {count} leads will be deleted. "
+                "Batch {id} ({status}) and its leads ({count}) will be deleted. "
                 "A file already delivered stays where it is."
             ).format(
                 id=identifier,
@@ -302,7 +306,7 @@ def delete(ctx: RequestContext, batch_id: str) -> Response:
 
     ctx.flash(
         "success",
-        _("Batch {id} and its {count} leads were deleted.").format(
+        _("Batch {id} and its leads ({count}) were deleted.").format(
             id=identifier, count=ctx.format.number(summary.counts.total)
         ),
     )

@@ -398,8 +398,9 @@ def delete(ctx: RequestContext, name: str) -> Response:
             "confirm.html",
             title=_("Delete schema {name}?").format(name=name),
             question=_(
-                "Schema {name} and its {versions} versions will be deleted. {count} batches use it; "
-                "those not yet uploaded will fail until a schema with this name is registered again."
+                "Schema {name} and all its versions ({versions}) will be deleted. "
+                "Batches that use it: {count}. Those not yet uploaded will fail until a schema "
+                "with this name is registered again."
             ).format(
                 name=name,
                 versions=ctx.format.number(stored.version),

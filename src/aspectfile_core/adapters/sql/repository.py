@@ -1126,7 +1126,7 @@ class SqlBatchRepository:
             rows = connection.execute(
                 sa.select(attempts)
                 .where(attempts.c.batch_id == batch_id)
-                .order_by(attempts.c.number, attempts.c.id)
+                .order_by(attempts.c.id)
             ).all()
         return [
             Attempt(

@@ -138,7 +138,7 @@ def register(cli: click.Group, _: Translate) -> None:
         )
         older_than = dt.timedelta(days=days)
         cutoff = output.when(service.clock.now() - older_than, state.locale)
-        names = ", ".join(batch_status_label(status, _) for status in chosen)
+        names = ", ".join(f'"{batch_status_label(status, _)}"' for status in chosen)
 
         if not yes:
             question = _(
