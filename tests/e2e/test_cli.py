@@ -533,7 +533,7 @@ def test_nothing_added_reads_plainly(run: Run, tmp_path: Path, csv_schema: Path)
 
     again = run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(contacts))
 
-    assert "No lead added. Already there: 3." in again.stdout
+    assert "No lead added. Already in the batch or repeated in the file: 3." in again.stdout
 
 
 def test_schema_check_preview_in_portuguese(run: Run, csv_schema: Path, tmp_path: Path) -> None:

@@ -192,7 +192,7 @@ def test_db_upgrade_command(database: Database, tmp_path: Path) -> None:
     )
 
     assert result.returncode == 0, result.stderr
-    assert "Database is up to date." in result.stdout
+    assert "Database tables created or updated" in result.stdout
     assert database_revision(database.engine, database.prefix) == head_revision()
 
 

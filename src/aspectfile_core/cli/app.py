@@ -237,7 +237,7 @@ def create_cli(_: Translate, locale: str) -> click.Group:
     @click.pass_obj
     def db_upgrade(state: CliState) -> None:
         upgrade_database(state.config.database_url, state.config.table_prefix)
-        click.echo(_("Database is up to date."))
+        click.echo(_("Database tables created or updated: they are at the newest version."))
 
     @cli.group(help=_("Register and inspect schemas."))
     def schema() -> None:
@@ -362,7 +362,7 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         if contacts.contacts and missing:
             click.echo(
                 _(
-                    "The sample has no column {missing}; its columns are: {columns}. "
+                    "Columns missing from the sample: {missing}. Its columns are: {columns}. "
                     "Rename the columns or change the fields' source."
                 ).format(missing=", ".join(missing), columns=", ".join(sorted(sample_columns))),
                 err=True,
@@ -561,9 +561,10 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         click.echo(
             added
             + " "
-            + _("Already there: {duplicates}. Rows rejected: {rejected}.").format(
-                duplicates=result.duplicates, rejected=len(contacts.rejected)
-            )
+            + _(
+                "Already in the batch or repeated in the file: {duplicates}. "
+                "Rows rejected: {rejected}."
+            ).format(duplicates=result.duplicates, rejected=len(contacts.rejected))
         )
         if contacts.rejected:
             raise SystemExit(EXIT_INCOMPLETE)

@@ -46,12 +46,19 @@ class SchemaPreview:
     """Sample contacts skipped because an earlier one had the same lead id, as a batch skips them."""
     example_values: bool = True
     """True when header and trailer records show example batch values, not a real batch's."""
+    rendered: int | None = None
+    """Sample contacts that render, shown or not; None means the same as :attr:`shown`."""
+
+    @property
+    def rendered_count(self) -> int:
+        """Sample contacts that render, the ones past the shown records included."""
+        return self.shown if self.rendered is None else self.rendered
 
     def render_result(self) -> RenderResult:
         """Return the counts as a :class:`RenderResult`, to test the schema's batch policies on."""
         return RenderResult(
-            record_count=self.shown,
-            lead_count=self.shown + len(self.failures),
+            record_count=self.rendered_count,
+            lead_count=self.rendered_count + len(self.failures),
             failures=dict(self.failures),
             warnings={},
             sums={},
@@ -68,8 +75,15 @@ class SchemaPreview:
                 + describe_failure(
                     failure.code, failure.field, failure.value, translate, failure.message
                 )
-                for lead_id, failure in self.failures
+                for lead_id, failure in self.failures[:MAX_LISTED_FAILURES]
             ]
+            if len(self.failures) > MAX_LISTED_FAILURES:
+                lines.append(
+                    "  "
+                    + translate(N_("... and more failed contacts: {count}")).format(
+                        count=len(self.failures) - MAX_LISTED_FAILURES
+                    )
+                )
             sections.append(translate(N_("Failed contacts:")) + "\n" + "\n".join(lines))
         if self.warnings:
             lines = [
@@ -100,8 +114,20 @@ class SchemaPreview:
         )
         counts = translate(
             N_("Sample contacts read: {read}. Rendered as data records: {shown}. Failed: {failed}.")
-        ).format(read=self.read, shown=self.shown, failed=len(self.failures))
+        ).format(read=self.read, shown=self.rendered_count, failed=len(self.failures))
         lines = [heading, counts]
+        if self.rendered_count > self.shown:
+            lines.append(
+                translate(N_("Records shown below: the first {shown} (--lines).")).format(
+                    shown=self.shown
+                )
+            )
+        if self.read >= MAX_SAMPLE_CONTACTS:
+            lines.append(
+                translate(N_("Only the first {count} sample contacts were checked.")).format(
+                    count=MAX_SAMPLE_CONTACTS
+                )
+            )
         if self.repeated:
             lines.append(
                 translate(N_("Repeated lead ids skipped, as a batch skips them: {count}.")).format(
@@ -131,25 +157,27 @@ def sample_preview(
 ) -> SchemaPreview:
     """Render the first *lines* data records of *contacts* with the header and trailer records.
 
-    Reading stops once *lines* records succeed; contacts that would fail are
-    kept with their reason, and so are warnings. A contact's lead id is its
+    Every sample contact is rendered, up to :data:`MAX_SAMPLE_CONTACTS`, so the
+    counts and failures cover the whole sample; the first *lines* that render
+    are kept for the preview, with their warnings. A contact's lead id is its
     *id_field* value, or its 1-based position when that is empty. Header and
     trailer records use *variables*, by default example values. *translate*
     is used for the ruler's note about byte widths.
     """
-    accepted, failures, warnings, read, repeated = _sample(schema, contacts, lines, id_field)
+    sample = _sample(schema, contacts, lines, id_field)
     batch = variables or attrs.evolve(EXAMPLE_VARIABLES, schema=schema.name)
     buffer = io.BytesIO()
-    render_file(schema, [accepted], buffer, batch)
+    render_file(schema, [sample.accepted], buffer, batch)
     return SchemaPreview(
         schema=schema,
         records=_records_text(schema, buffer.getvalue(), translate),
-        shown=len(accepted),
-        read=read,
-        failures=tuple(failures),
-        warnings=tuple(warnings),
-        repeated=repeated,
+        shown=len(sample.accepted),
+        read=sample.read,
+        failures=tuple(sample.failures),
+        warnings=tuple(sample.warnings),
+        repeated=sample.repeated,
         example_values=variables is None,
+        rendered=sample.rendered,
     )
 
 
@@ -169,31 +197,42 @@ def preview(
     return sample_preview(schema, contacts, lines, variables=variables, id_field=id_field).render()
 
 
+MAX_SAMPLE_CONTACTS = 100_000
+"""Sample contacts checked at most; a larger sample is read only this far."""
+
+MAX_LISTED_FAILURES = 20
+"""Failed sample contacts listed one per line; the rest are counted."""
+
+
+@attrs.define
+class _Sample:
+    accepted: list[tuple[str, Mapping[str, Any]]] = attrs.Factory(list)
+    failures: list[tuple[str, LeadFailure]] = attrs.Factory(list)
+    warnings: list[tuple[str, LeadWarning]] = attrs.Factory(list)
+    read: int = 0
+    repeated: int = 0
+    rendered: int = 0
+
+
 def _sample(
     schema: Schema, contacts: Iterable[Mapping[str, Any]], lines: int, id_field: str
-) -> tuple[
-    list[tuple[str, Mapping[str, Any]]],
-    list[tuple[str, LeadFailure]],
-    list[tuple[str, LeadWarning]],
-    int,
-    int,
-]:
-    """Take contacts until *lines* of them render, skipping repeated lead ids.
+) -> _Sample:
+    """Render every sample contact, up to :data:`MAX_SAMPLE_CONTACTS`, skipping repeated lead ids.
 
-    Return them, the failures, the warnings, the count read and the count skipped.
+    The first *lines* that render are kept for the preview; every failure is kept.
     """
     program = schema.compiled.data
-    accepted: list[tuple[str, Mapping[str, Any]]] = []
-    failures: list[tuple[str, LeadFailure]] = []
-    warnings: list[tuple[str, LeadWarning]] = []
-    read = 0
-    seen: set[str] = set()
+    sample = _Sample()
     if lines <= 0:
-        return accepted, failures, warnings, read, 0
+        return sample
+    seen: set[str] = set()
     for position, contact in enumerate(contacts, start=1):
-        read += 1
+        if sample.read >= MAX_SAMPLE_CONTACTS:
+            break
+        sample.read += 1
         lead_id = str(contact.get(id_field) or position).strip()
         if lead_id in seen:
+            sample.repeated += 1
             continue
         seen.add(lead_id)
         contact = with_lead_id(contact, lead_id)
@@ -201,13 +240,13 @@ def _sample(
         try:
             program.render(contact, lead_warnings)
         except LeadProblem as problem:
-            failures.append((lead_id, problem.to_failure()))
+            sample.failures.append((lead_id, problem.to_failure()))
             continue
-        accepted.append((lead_id, contact))
-        warnings.extend((lead_id, warning) for warning in lead_warnings)
-        if len(accepted) >= lines:
-            break
-    return accepted, failures, warnings, read, read - len(seen)
+        sample.rendered += 1
+        if len(sample.accepted) < lines:
+            sample.accepted.append((lead_id, contact))
+            sample.warnings.extend((lead_id, warning) for warning in lead_warnings)
+    return sample
 
 
 def _records_text(schema: Schema, content: bytes, translate: Translate) -> str:

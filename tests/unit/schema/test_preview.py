@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from aspectfile_core.i18n import translation
 from aspectfile_core.schema import column_ruler, preview, sample_preview
@@ -45,7 +48,8 @@ def test_fixed_preview_has_ruler_records_and_failures() -> None:
 
     assert text == (
         "Schema test: fixed width, 12 characters per line, utf-8, CRLF line endings\n"
-        "Sample contacts read: 3. Rendered as data records: 2. Failed: 1.\n"
+        "Sample contacts read: 4. Rendered as data records: 3. Failed: 1.\n"
+        "Records shown below: the first 2 (--lines).\n"
         "\n"
         "         1\n"
         "123456789012\n"
@@ -62,18 +66,20 @@ def test_fixed_preview_has_ruler_records_and_failures() -> None:
     )
 
 
-def test_preview_stops_reading_after_enough_records() -> None:
-    """Contacts after the requested records are never read."""
+def test_preview_stops_reading_at_the_sample_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sample larger than the limit is read only that far, and the preview says so."""
     read: list[int] = []
+    monkeypatch.setattr(sys.modules["aspectfile_core.schema.preview"], "MAX_SAMPLE_CONTACTS", 5)
 
     def contacts() -> Iterator[dict[str, Any]]:
         for index in range(1, 1000):
             read.append(index)
             yield {"id": index, "name": "x"}
 
-    preview(FIXED, contacts(), 3)
+    text = preview(FIXED, contacts(), 3)
 
-    assert read == [1, 2, 3]
+    assert read == [1, 2, 3, 4, 5, 6]  # the sixth is fetched, then the limit stops the loop
+    assert "Only the first 5 sample contacts were checked." in text
 
 
 def test_delimited_preview_has_no_ruler() -> None:
@@ -114,3 +120,32 @@ def test_sample_preview_renders_labels_and_reasons_in_the_operators_language() -
     assert "Contatos com falha:" in text
     assert "required, but the value is empty" not in text
     assert "Ana   " in text
+
+
+def test_sample_preview_checks_the_whole_sample() -> None:
+    """Counts and failures cover every sample contact, not only those before --lines records."""
+    schema = fixed(
+        {"name": "name", "source": "name", "length": 6, "required": True},
+        line_length=6,
+    )
+    contacts = [{"name": "Ana"}, {"name": "Bia"}, {"name": ""}, {"name": "Caio"}]
+
+    result = sample_preview(schema, contacts, 1)
+    text = result.render()
+
+    assert (result.shown, result.rendered_count, len(result.failures)) == (1, 3, 1)
+    assert "Sample contacts read: 4. Rendered as data records: 3. Failed: 1." in text
+    assert "Records shown below: the first 1 (--lines)." in text
+
+
+def test_sample_preview_lists_at_most_twenty_failures() -> None:
+    """A long run of failures is cut to twenty lines and a count."""
+    schema = fixed(
+        {"name": "name", "source": "name", "length": 6, "required": True},
+        line_length=6,
+    )
+
+    text = sample_preview(schema, [{"name": ""}] * 25, 5, id_field="none").render()
+
+    assert text.count("missing_required") == 20
+    assert "... and more failed contacts: 5" in text

@@ -1124,9 +1124,7 @@ class SqlBatchRepository:
         with self._read() as connection:
             self._load(connection, batch_id)
             rows = connection.execute(
-                sa.select(attempts)
-                .where(attempts.c.batch_id == batch_id)
-                .order_by(attempts.c.id)
+                sa.select(attempts).where(attempts.c.batch_id == batch_id).order_by(attempts.c.id)
             ).all()
         return [
             Attempt(
