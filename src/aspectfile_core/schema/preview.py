@@ -158,7 +158,7 @@ def sample_preview(
     """Render the first *lines* data records of *contacts* with the header and trailer records.
 
     Every sample contact is rendered, up to :data:`MAX_SAMPLE_CONTACTS`, so the
-    counts and failures cover the whole sample; the first *lines* that render
+    counts and failures cover the whole sample. The first *lines* that render
     are kept for the preview, with their warnings. A contact's lead id is its
     *id_field* value, or its 1-based position when that is empty. Header and
     trailer records use *variables*, by default example values. *translate*
