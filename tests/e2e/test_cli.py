@@ -240,7 +240,9 @@ def test_schema_check_previews(run: Run, csv_schema: Path, tmp_path: Path) -> No
 
     result = run("schema", "check", str(csv_schema), "--sample", str(sample), "--lines", "2")
 
-    assert result.returncode == 0, result.stderr
+    assert (
+        result.returncode == 1
+    )  # lines 4 and 5 of the sample are rejected, as enqueue rejects them
     assert "Schema 'e2e-csv' is valid" in result.stdout
     assert "1;José Araújo;jose@exemplo.com.br" in result.stdout
     assert run("schema", "list").returncode == 2  # nothing was registered, not even the tables
@@ -543,7 +545,7 @@ def test_schema_check_preview_in_portuguese(run: Run, csv_schema: Path, tmp_path
 
     result = run("--locale", "pt_BR", "schema", "check", str(csv_schema), "--sample", str(sample))
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1  # two rejected rows
     assert "Contatos da amostra lidos: 3." in result.stdout
     assert "Contatos com falha:" in result.stdout
     assert "required, but the value is empty" not in result.stdout
@@ -701,3 +703,30 @@ def test_schema_example_lists_and_writes(run: Run, tmp_path: Path) -> None:
     assert "already exists" in again.stderr
     assert unknown.returncode == 2
     assert "the examples are: genesys-csv, sample-fixed" in unknown.stderr
+
+
+def test_headerless_delimiter_chosen_over_several_lines(
+    run: Run, tmp_path: Path, csv_schema: Path
+) -> None:
+    """A first line whose commas happen to give the right count does not decide the delimiter."""
+    prepare(run, tmp_path, csv_schema)
+    headerless = tmp_path / "dialer.txt"
+    headerless.write_text(
+        "1|a,b|Ana,c|d\n2|x|Bia|bia@exemplo.com.br\n3|y|Caio|caio@exemplo.com.br\n", "utf-8"
+    )
+
+    result = run(
+        "enqueue",
+        "--schema",
+        "e2e-csv",
+        "--campaign",
+        "1",
+        "--event",
+        "1",
+        "--columns",
+        "id,extra,firstname,email",
+        str(headerless),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Added 3 leads to batch" in result.stdout

@@ -398,6 +398,8 @@ def create_cli(_: Translate, locale: str) -> click.Group:
                 err=True,
             )
             raise SystemExit(EXIT_INCOMPLETE)
+        if sample is not None and contacts.rejected:
+            raise SystemExit(EXIT_INCOMPLETE)  # like enqueue: a rejected row is a partial failure
 
     @schema.command(
         "example",

@@ -106,6 +106,9 @@ Row = tuple[int, dict[str, Any] | None, str | None]
 CSV_DELIMITERS = ",;|\t"
 """Delimiters recognised in a CSV header when none is given: comma, semicolon, pipe and tab."""
 
+DETECTION_LINES = 20
+"""Lines of a file without a header row that the delimiter is chosen on."""
+
 DELIMITER_NAMES = {
     "comma": ",",
     "semicolon": ";",
@@ -121,14 +124,20 @@ DELIMITER_NAMES = {
 def detect_delimiter(text: str, columns: int | None = None) -> str:
     """Return the delimiter of the first line of *text*, or a comma when it cannot be told.
 
-    With *columns*, the number of columns the line must have, the first of
-    comma, semicolon, pipe and tab that splits the line into that many values wins.
+    With *columns*, the number of values each line of a file without a header
+    row must have, the delimiter that splits the most of the first
+    :data:`DETECTION_LINES` lines into that many values wins.
     """
     header = text.split("\n", 1)[0]
     if columns is not None:
-        for candidate in CSV_DELIMITERS:
-            if len(next(csv.reader([header], delimiter=candidate))) == columns:
-                return candidate
+        lines = [line for line in text.splitlines()[:DETECTION_LINES] if line.strip()]
+
+        def matching_lines(candidate: str) -> int:
+            return sum(1 for row in csv.reader(lines, delimiter=candidate) if len(row) == columns)
+
+        best = max(CSV_DELIMITERS, key=matching_lines)
+        if matching_lines(best):
+            return best
     try:
         return csv.Sniffer().sniff(header, delimiters=CSV_DELIMITERS).delimiter
     except csv.Error:

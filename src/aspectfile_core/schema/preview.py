@@ -68,7 +68,9 @@ class SchemaPreview:
         """Return the preview as text in the language of *translate*: summary, records, failures, warnings."""
         from aspectfile_core.i18n import describe_failure, describe_warning
 
-        sections = [self._summary(translate), self.records]
+        sections = [self._summary(translate)]
+        if self.records:
+            sections.append(self.records)
         if self.failures:
             lines = [
                 f"  {lead_id}: {failure.code}: "
