@@ -44,9 +44,15 @@ WARNING_LABELS = {
 """Warnings shown without the value: :class:`LeadWarning` keeps only the English message that contains it."""
 
 
-def batch_status_label(status: BatchStatus, gettext_: Callable[[str], str]) -> str:
-    """Return the name of a batch status in the operator's language ("Uploaded", "Enviado")."""
-    return gettext_(BATCH_STATUS_LABELS[status])
+def batch_status_label(status: BatchStatus | str, gettext_: Callable[[str], str]) -> str:
+    """Return the name of a batch status in the operator's language ("Uploaded", "Enviado").
+
+    A string that names no batch status, such as a lead status, is returned unchanged.
+    """
+    try:
+        return gettext_(BATCH_STATUS_LABELS[BatchStatus(status)])
+    except ValueError:
+        return str(status)
 
 
 def attempt_outcome_label(outcome: str | None, gettext_: Callable[[str], str]) -> str:

@@ -424,7 +424,7 @@ def test_configuration_error_detail_in_portuguese(run: Run) -> None:
 def test_schema_check_fails_when_no_sample_contact_renders(
     run: Run, csv_schema: Path, tmp_path: Path
 ) -> None:
-    """schema check exits 1 and says so when every sample contact fails."""
+    """schema check exits 1 and prints why when every sample contact fails."""
     sample = tmp_path / "sample.csv"
     sample.write_text("id,firstname,lastname,email\n1,A,B,\n2,C,D,\n", encoding="utf-8")
 
@@ -437,7 +437,7 @@ def test_schema_check_fails_when_no_sample_contact_renders(
     )
 
 
-def test_schema_check_fails_when_no_sample_row_is_read(
+def test_schema_check_no_rows_read(
     run: Run, csv_schema: Path, tmp_path: Path
 ) -> None:
     """A sample whose every row is rejected is a failed check, not a passed one."""
@@ -529,7 +529,7 @@ def test_latin1_file_error_names_the_line(run: Run, tmp_path: Path, csv_schema: 
 
 
 def test_nothing_added_reads_plainly(run: Run, tmp_path: Path, csv_schema: Path) -> None:
-    """A file whose contacts are all in the batch already says no lead was added."""
+    """A file whose contacts are all in the batch already reports that no lead was added."""
     contacts = prepare(run, tmp_path, csv_schema)
     run("enqueue", "--schema", "e2e-csv", "--campaign", "1", "--event", "1", str(contacts))
 

@@ -78,7 +78,7 @@ def test_upgrade_twice_changes_nothing(database: Database) -> None:
 
 
 def test_tables_of_an_older_revision_need_an_upgrade(database: Database) -> None:
-    """A repository on revision 0001 tables says to run db upgrade; the upgrade keeps the rows."""
+    """A repository on revision 0001 tables asks for db upgrade, and the upgrade keeps the rows."""
     upgrade_database(database.engine, database.prefix, revision="0001")
     repository = SqlBatchRepository(database.engine, build_tables(database.prefix))
     with database.engine.begin() as connection:

@@ -45,24 +45,24 @@ def test_nested_messages_are_translated_too() -> None:
     assert outer.render(PT) == "lote 3 não encontrado (desistiu após 5 tentativas)"
 
 
-def test_a_damaged_translation_falls_back_to_english() -> None:
+def test_damaged_translation_renders_english() -> None:
     """A catalog entry with a wrong placeholder cannot hide the failure."""
     message = Message.of("batch {id} not found", id=7)
 
     assert message.render(lambda text: "lote {numero}") == "batch 7 not found"
 
 
-def test_a_message_without_params_keeps_its_braces() -> None:
+def test_message_without_params_keeps_braces() -> None:
     """Plain text such as a driver's message is shown as it is, braces included."""
     assert Message("value {not a field}").render(PT) == "value {not a field}"
 
 
-def test_an_empty_message_never_shows_the_catalog_header() -> None:
+def test_empty_message_renders_empty() -> None:
     """gettext('') returns the catalog's metadata; an empty message must stay empty."""
     assert Message("").render(PT) == ""
 
 
-def test_map_text_transforms_every_text_param_at_every_depth() -> None:
+def test_map_text_reaches_nested_params() -> None:
     """map_text reaches nested params and leaves numbers alone."""
     message = Message.of(
         "{detail} (gave up after {attempts} attempts)",

@@ -278,7 +278,7 @@ def test_batch_error_and_attempts_in_portuguese(client: Client, seeded: dict[str
     ids=["utc-english", "sao-paulo-portuguese"],
 )
 def test_times_name_their_zone(zone: str, locale: str, expected: str) -> None:
-    """Every shown time carries its zone, so nobody reads UTC as local time."""
+    """Every shown time carries its zone, so that UTC is not taken for local time."""
     formatter = Formatter(locale, translation(locale), zoneinfo.ZoneInfo(zone))
 
     assert formatter.datetime(dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.UTC)) == expected

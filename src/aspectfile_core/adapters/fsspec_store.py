@@ -71,7 +71,7 @@ logger = logging.getLogger(__name__)
 S3_PROTOCOLS = ("s3", "s3a")
 SFTP_PROTOCOLS = ("sftp", "ssh")
 STORE_URL_VARIABLE = N_("store URL (--store or ASPECTFILE_STORE_URL)")
-"""How errors name the store URL setting: the CLI option and the variable that set it."""
+"""The store URL setting as errors name it: the CLI option and the variable that set it."""
 CHECK_CONTENT = b"aspectfile-core store check\n"
 
 UPLOADING = N_("uploading")

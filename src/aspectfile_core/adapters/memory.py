@@ -587,5 +587,5 @@ def _matches(batch: Batch, filters: BatchFilter) -> bool:
 
 
 def _kept_detail(message: Message) -> Message | None:
-    # Like the SQL adapter: a message without values is fully said by its English text.
+    # Like the SQL adapter: a message without values is stored as its English text alone.
     return message if message.params else None

@@ -42,7 +42,7 @@ def requested_locale(argv: Sequence[str]) -> str:
     explicit = explicit_locale(argv)
     if explicit is not None and is_supported_locale(explicit):
         return negotiate_locale(explicit)
-    # Unsupported or absent: the environment's language, which also says why --locale was refused.
+    # Unsupported or absent: the environment's language, which the rejection of --locale uses too.
     return locale_from_environment()
 
 

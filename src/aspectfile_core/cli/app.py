@@ -59,7 +59,8 @@ def translate_type_names(command: click.Command, translate: Translate) -> None:
 
 
 def contacts_file_options(_: Translate) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Add the options that describe how to read a contacts file: --delimiter and --columns."""
+    """Add the options that describe how to read a contacts file: --id-column, --delimiter
+    and --columns."""
 
     def split_columns(
         _context: click.Context, _param: click.Parameter, value: str | None
@@ -91,6 +92,13 @@ def contacts_file_options(_: Translate) -> Callable[[Callable[..., Any]], Callab
                 "Column names, separated by commas, of a CSV file without a header row; "
                 "its first line is then a contact."
             ),
+        )(command)
+        command = click.option(
+            "--id-column",
+            default="id",
+            show_default=True,
+            metavar="COL",
+            help=_("Column (or JSON key) that holds the lead id."),
         )(command)
         return click.option(
             "--delimiter",
@@ -311,13 +319,6 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         ),
     )
     @click.option(
-        "--id-column",
-        default="id",
-        show_default=True,
-        metavar="COL",
-        help=_("Column (or JSON key) that holds the lead id."),
-    )
-    @click.option(
         "--lines",
         type=click.IntRange(min=0),
         default=10,
@@ -504,13 +505,6 @@ def create_cli(_: Translate, locale: str) -> click.Group:
         default=None,
         metavar="NAME",
         help=_("Bucket or top folder in the store. Default: none."),
-    )
-    @click.option(
-        "--id-column",
-        default="id",
-        show_default=True,
-        metavar="COL",
-        help=_("Column (or JSON key) that holds the lead id."),
     )
     @contacts_file_options(_)
     @click.argument("file", type=InputFile(_))

@@ -122,7 +122,7 @@ DELIMITER_NAMES = {
 
 
 def detect_delimiter(text: str, columns: int | None = None) -> str:
-    """Return the delimiter of the first line of *text*, or a comma when it cannot be told.
+    """Return the delimiter of the first line of *text*, or a comma when it cannot be detected.
 
     With *columns*, the number of values each line of a file without a header
     row must have, the delimiter that splits the most of the first

@@ -16,7 +16,6 @@ from aspectfile_core.domain.errors import (
     SchemaNotFound,
     TransientError,
 )
-from aspectfile_core.domain.status import BatchStatus
 from aspectfile_core.i18n import batch_status_label
 from aspectfile_core.redaction import redact
 
@@ -67,29 +66,20 @@ def describe(error: AspectFileError, _: Translate) -> tuple[str, int]:
         return (
             _("Batch {id} cannot go from {from_state} to {to_state}.").format(
                 id=error.batch_id,
-                from_state=_status_name(error.from_state, _),
-                to_state=_status_name(error.to_state, _),
+                from_state=batch_status_label(error.from_state, _),
+                to_state=batch_status_label(error.to_state, _),
             ),
             EXIT_USAGE,
         )
+
+    detail = redact(error.translated(_))
     if isinstance(error, InvalidContact):
-        return _("Invalid input: {detail}").format(detail=redact(error.translated(_))), EXIT_USAGE
+        return _("Invalid input: {detail}").format(detail=detail), EXIT_USAGE
     if isinstance(error, ConfigurationError):
-        return _("Configuration error: {detail}").format(
-            detail=redact(error.translated(_))
-        ), EXIT_USAGE
+        return _("Configuration error: {detail}").format(detail=detail), EXIT_USAGE
     if isinstance(error, TransientError):
         return (
-            _("Temporary failure: {detail}. Try again in a moment.").format(
-                detail=redact(error.translated(_))
-            ),
+            _("Temporary failure: {detail}. Try again in a moment.").format(detail=detail),
             EXIT_INCOMPLETE,
         )
-    return _("Error: {detail}").format(detail=redact(error.translated(_))), EXIT_INCOMPLETE
-
-
-def _status_name(status: str, _: Translate) -> str:
-    try:
-        return batch_status_label(BatchStatus(status), _)
-    except ValueError:
-        return status  # a lead status or an unknown value: shown as it is
+    return _("Error: {detail}").format(detail=detail), EXIT_INCOMPLETE

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aspectfile_core.domain.messages import N_, Message, Translate
+from aspectfile_core.domain.messages import N_, Message, Translate, as_message
 
 
 class AspectFileError(Exception):
@@ -21,7 +21,7 @@ class AspectFileError(Exception):
     """
 
     def __init__(self, message: str | Message = "", *args: object) -> None:
-        self.detail = message if isinstance(message, Message) else Message(str(message))
+        self.detail = as_message(message)
         super().__init__(str(message), *args)
 
     def translated(self, translate: Translate) -> str:
@@ -52,7 +52,7 @@ class SchemaProblem:
 
     def __init__(self, path: str, message: str | Message) -> None:
         self.path = path
-        self.detail = message if isinstance(message, Message) else Message(message)
+        self.detail = as_message(message)
         self.message = str(message)
         """The problem in English; :meth:`translated` gives it in another language."""
 

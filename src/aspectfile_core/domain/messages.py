@@ -112,7 +112,7 @@ class Message:
 
 def as_message(text: str | Message) -> Message:
     """Return *text* as a :class:`Message`; plain text becomes a message without params."""
-    return text if isinstance(text, Message) else Message(text)
+    return text if isinstance(text, Message) else Message(str(text))
 
 
 __all__ = ["N_", "Message", "N_plural", "Translate", "as_message"]

@@ -66,7 +66,7 @@ class Codec:
 class EncodingProblem(ValueError):
     """An ``encoding`` or ``bom`` setting that cannot write a dialer file; the message gives the reason.
 
-    :attr:`detail` holds the reason as a translatable :class:`Message`;
+    :attr:`detail` is the reason as a translatable :class:`Message`, and
     ``str(error)`` is its English text.
     """
 

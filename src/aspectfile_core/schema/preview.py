@@ -37,7 +37,9 @@ class SchemaPreview:
     records: str
     """The file's records as text: header, data and trailer, after a column ruler for fixed width."""
     shown: int
-    """Data records rendered."""
+    """Data records shown: the first ones that render, at most the requested lines."""
+    rendered: int
+    """Sample contacts that render, the ones past the shown records included."""
     read: int
     """Sample contacts read to render them."""
     failures: tuple[tuple[str, LeadFailure], ...]
@@ -46,19 +48,12 @@ class SchemaPreview:
     """Sample contacts skipped because an earlier one had the same lead id, as a batch skips them."""
     example_values: bool = True
     """True when header and trailer records show example batch values, not a real batch's."""
-    rendered: int | None = None
-    """Sample contacts that render, shown or not; None means the same as :attr:`shown`."""
-
-    @property
-    def rendered_count(self) -> int:
-        """Sample contacts that render, the ones past the shown records included."""
-        return self.shown if self.rendered is None else self.rendered
 
     def render_result(self) -> RenderResult:
         """Return the counts as a :class:`RenderResult`, to test the schema's batch policies on."""
         return RenderResult(
-            record_count=self.rendered_count,
-            lead_count=self.rendered_count + len(self.failures),
+            record_count=self.rendered,
+            lead_count=self.rendered + len(self.failures),
             failures=dict(self.failures),
             warnings={},
             sums={},
@@ -116,9 +111,9 @@ class SchemaPreview:
         )
         counts = translate(
             N_("Sample contacts read: {read}. Rendered as data records: {shown}. Failed: {failed}.")
-        ).format(read=self.read, shown=self.rendered_count, failed=len(self.failures))
+        ).format(read=self.read, shown=self.rendered, failed=len(self.failures))
         lines = [heading, counts]
-        if self.rendered_count > self.shown:
+        if self.rendered > self.shown:
             lines.append(
                 translate(N_("Records shown below: the first {shown} (--lines).")).format(
                     shown=self.shown
@@ -174,12 +169,12 @@ def sample_preview(
         schema=schema,
         records=_records_text(schema, buffer.getvalue(), translate),
         shown=len(sample.accepted),
+        rendered=sample.rendered,
         read=sample.read,
         failures=tuple(sample.failures),
         warnings=tuple(sample.warnings),
         repeated=sample.repeated,
         example_values=variables is None,
-        rendered=sample.rendered,
     )
 
 

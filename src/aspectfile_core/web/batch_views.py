@@ -163,10 +163,8 @@ def batch_detail(ctx: RequestContext, batch_id: str) -> Response:
             code=302,
         )
     # Reprocessing resets the batch's attempt count, so the next attempt is stored as number 1
-    # again and the page numbers attempts by position instead. The SQL repository orders by
-    # stored number, which interleaves the runs before and after a reprocess. Sorting by start
-    # time fixes that, and the stable sort keeps attempts that started together in their order.
-    attempts = sorted(service.list_attempts(identifier), key=lambda attempt: attempt.started_at)
+    # again. The page numbers attempts by position, which every repository lists oldest first.
+    attempts = service.list_attempts(identifier)
 
     return ctx.render(
         "batch.html",
@@ -252,7 +250,7 @@ def reprocess(ctx: RequestContext, batch_id: str) -> Response:
             "error",
             _(
                 "Batch {id} is {status}; only failed and uploaded batches can be reprocessed."
-            ).format(id=identifier, status=_status_label(ctx, error.from_state)),
+            ).format(id=identifier, status=ctx.format.batch_status(error.from_state)),
         )
     else:
         ctx.flash(
@@ -311,13 +309,6 @@ def delete(ctx: RequestContext, batch_id: str) -> Response:
         ),
     )
     return ctx.redirect(back)
-
-
-def _status_label(ctx: RequestContext, value: str) -> str:
-    try:
-        return ctx.format.batch_status(BatchStatus(value))
-    except ValueError:
-        return value
 
 
 def failed_leads_csv(ctx: RequestContext, batch_id: str) -> Response:

@@ -89,7 +89,7 @@ class Formatter:
 
     def datetime(self, value: dt.datetime | None, style: str = "short") -> str:
         """Return *value* in the configured time zone, in the locale's short or medium style,
-        followed by the zone (``UTC``, ``BRT``, ``-0300``) so nobody mistakes it for local time."""
+        followed by the zone (``UTC``, ``BRT``, ``-0300``) so that it cannot be taken for local time."""
         if value is None:
             return "-"
         text = format_datetime(value, style, tzinfo=self.zone, locale=self.locale)
@@ -108,7 +108,7 @@ class Formatter:
             value /= 1024
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def batch_status(self, status: BatchStatus) -> str:
+    def batch_status(self, status: BatchStatus | str) -> str:
         return batch_status_label(status, self._)
 
     def lead_status(self, status: LeadStatus) -> str:

@@ -39,7 +39,7 @@ class SchemaPreview:
     failures: tuple[tuple[str, LeadFailure], ...]
     warnings: tuple[tuple[str, LeadWarning], ...]
     error: AspectFileError | None = None
-    """Why the file cannot be rendered; templates show ``error.translated(_)``."""
+    """The error that stops the file from rendering; templates show ``error.translated(_)``."""
     """Why the file could not be rendered (a header or trailer problem), in English."""
 
 

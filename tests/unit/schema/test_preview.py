@@ -67,7 +67,7 @@ def test_fixed_preview_has_ruler_records_and_failures() -> None:
 
 
 def test_preview_stops_reading_at_the_sample_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A sample larger than the limit is read only that far, and the preview says so."""
+    """A sample larger than the limit is read only that far, and the preview reports it."""
     read: list[int] = []
     monkeypatch.setattr(sys.modules["aspectfile_core.schema.preview"], "MAX_SAMPLE_CONTACTS", 5)
 
@@ -133,7 +133,7 @@ def test_sample_preview_checks_the_whole_sample() -> None:
     result = sample_preview(schema, contacts, 1)
     text = result.render()
 
-    assert (result.shown, result.rendered_count, len(result.failures)) == (1, 3, 1)
+    assert (result.shown, result.rendered, len(result.failures)) == (1, 3, 1)
     assert "Sample contacts read: 4. Rendered as data records: 3. Failed: 1." in text
     assert "Records shown below: the first 1 (--lines)." in text
 

@@ -1292,7 +1292,7 @@ def _filter_conditions(batches: sa.Table, filters: BatchFilter) -> list[sa.Colum
 
 def _dump_message(message: Message | None) -> str | None:
     if message is None or not message.params:
-        return None  # the English text in error_message says it all
+        return None  # error_message already contains the whole text
     return json.dumps(message.to_data(), ensure_ascii=False)
 
 
